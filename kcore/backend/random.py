@@ -1,0 +1,75 @@
+"""Seedable randomness: ``SeedGenerator`` and the global generator behind ``set_random_seed``.
+
+Every random draw in kcore (initializers, dropout, noise, shuffling) goes through
+``rng(seed)``, so ``kcore.utils.set_random_seed(s)`` makes a whole run reproducible.
+``seed=None`` draws from the global generator; an ``int`` seed gives the same numbers on every
+call (as in Keras); a ``SeedGenerator`` advances its own stream.
+"""
+
+import random as _pyrandom
+
+import numpy as np
+
+_global_generator = None
+
+
+class SeedGenerator:
+    """A stateful stream of random numbers, as ``keras.random.SeedGenerator``.
+
+    Args:
+        seed: an int; ``None`` draws one from the global generator.
+
+    Example:
+        >>> gen = kcore.random.SeedGenerator(42)
+        >>> a = kcore.random.normal((2,), seed=gen)   # differs from the next draw
+    """
+
+    def __init__(self, seed=None, name=None, **kwargs):
+        if seed is None:
+            seed = int(global_generator().integers(0, 2**31 - 1))
+        elif isinstance(seed, SeedGenerator):
+            seed = seed.initial_seed
+        self.initial_seed = int(seed)
+        self.name = name or "seed_generator"
+        self.generator = np.random.Generator(np.random.PCG64(self.initial_seed))
+
+    def next(self):
+        """Returns the underlying ``numpy.random.Generator``."""
+        return self.generator
+
+    def get_config(self):
+        return {"seed": self.initial_seed}
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+
+def global_generator():
+    """The ``numpy.random.Generator`` used when no seed is given."""
+    global _global_generator
+    if _global_generator is None:
+        _global_generator = np.random.Generator(np.random.PCG64())
+    return _global_generator
+
+
+def set_random_seed(seed):
+    """Seeds Python's ``random``, numpy's legacy global state and kcore's global generator."""
+    global _global_generator
+    seed = int(seed)
+    _pyrandom.seed(seed)
+    np.random.seed(seed % (2**32))
+    _global_generator = np.random.Generator(np.random.PCG64(seed))
+
+
+def rng(seed=None):
+    """The ``numpy.random.Generator`` for ``seed`` (``None``, an int or a SeedGenerator)."""
+    if seed is None:
+        return global_generator()
+    if isinstance(seed, SeedGenerator):
+        return seed.generator
+    if isinstance(seed, (int, np.integer)):
+        return np.random.Generator(np.random.PCG64(int(seed)))
+    raise TypeError(
+        f"seed must be None, an int or a kcore.random.SeedGenerator, got {type(seed).__name__}."
+    )

@@ -1,0 +1,93 @@
+"""``kcore.random``: seeded random tensors, as ``keras.random``."""
+
+import numpy as np
+
+from kcore.backend import config
+from kcore.backend.random import SeedGenerator, rng
+from kcore.backend.tensor import Tensor
+
+__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "dropout", "shuffle",
+           "randint", "categorical", "gamma", "beta", "binomial"]
+
+
+def _dtype(dtype):
+    return np.dtype(config.standardize_dtype(dtype))
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Samples from a normal distribution."""
+    dt = _dtype(dtype)
+    x = rng(seed).standard_normal(tuple(shape), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    return Tensor((x * stddev + mean).astype(dt, copy=False))
+
+
+def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """Samples uniformly from ``[minval, maxval)``."""
+    dt = _dtype(dtype)
+    if dt.kind in "iu":
+        return randint(shape, minval, maxval, dtype=dt, seed=seed)
+    x = rng(seed).random(tuple(shape), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    return Tensor((x * (maxval - minval) + minval).astype(dt, copy=False))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """Normal samples, redrawn until within two standard deviations of the mean."""
+    dt = _dtype(dtype)
+    gen = rng(seed)
+    shape = tuple(shape)
+    x = gen.standard_normal(shape)
+    bad = np.abs(x) > 2.0
+    while bad.any():
+        x[bad] = gen.standard_normal(int(bad.sum()))
+        bad = np.abs(x) > 2.0
+    return Tensor((x * stddev + mean).astype(dt))
+
+
+def randint(shape, minval, maxval, dtype="int32", seed=None):
+    """Random integers from ``[minval, maxval)``."""
+    return Tensor(rng(seed).integers(minval, maxval, size=tuple(shape)).astype(_dtype(dtype)))
+
+
+def categorical(logits, num_samples, dtype="int32", seed=None):
+    """Draws ``num_samples`` class indices per row of ``logits``."""
+    lg = np.asarray(logits.value if isinstance(logits, Tensor) else logits, dtype=np.float64)
+    p = np.exp(lg - lg.max(axis=-1, keepdims=True))
+    p /= p.sum(axis=-1, keepdims=True)
+    cdf = np.cumsum(p, axis=-1)
+    u = rng(seed).random((lg.shape[0], num_samples, 1))
+    idx = (u > cdf[:, None, :]).sum(axis=-1)
+    return Tensor(np.minimum(idx, lg.shape[-1] - 1).astype(_dtype(dtype)))
+
+
+def gamma(shape, alpha, dtype=None, seed=None):
+    """Samples from a gamma distribution with concentration ``alpha``."""
+    return Tensor(rng(seed).gamma(alpha, size=tuple(shape)).astype(_dtype(dtype)))
+
+
+def beta(shape, alpha, beta, dtype=None, seed=None):
+    """Samples from a beta distribution."""
+    return Tensor(rng(seed).beta(alpha, beta, size=tuple(shape)).astype(_dtype(dtype)))
+
+
+def binomial(shape, counts, probabilities, dtype=None, seed=None):
+    """Samples from a binomial distribution."""
+    return Tensor(rng(seed).binomial(counts, probabilities, size=tuple(shape)).astype(_dtype(dtype)))
+
+
+def dropout(inputs, rate, noise_shape=None, seed=None):
+    """Zeroes entries with probability ``rate`` and scales the rest by ``1/(1-rate)``."""
+    from kcore import ops
+
+    x = inputs.value if isinstance(inputs, Tensor) else np.asarray(inputs)
+    shape = x.shape if noise_shape is None else tuple(
+        x.shape[i] if d is None else d for i, d in enumerate(noise_shape))
+    keep = rng(seed).random(shape, dtype=np.float32) >= rate
+    mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
+    return ops.multiply(inputs, mask)
+
+
+def shuffle(x, axis=0, seed=None):
+    """Shuffles ``x`` along ``axis``."""
+    arr = x.value if isinstance(x, Tensor) else np.asarray(x)
+    perm = rng(seed).permutation(arr.shape[axis])
+    return Tensor(np.take(arr, perm, axis=axis))
