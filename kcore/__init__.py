@@ -1,0 +1,18 @@
+"""kcore: a small, fast, numpy-only deep-learning engine with the Keras 3 API.
+
+Write ``import kcore as keras`` and use it as Keras::
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    model.fit(x, y, epochs=5)
+"""
+
+from kcore import activations, config, constraints, initializers, layers, losses, metrics
+from kcore import models, ops, optimizers, random, regularizers, utils
+from kcore.backend.autodiff import GradientTape
+from kcore.backend.tensor import Tensor, Variable
+from kcore.layers import Input, InputSpec, Layer
+from kcore.models import Model, Sequential
+
+__version__ = "0.1.0"
+version = __version__

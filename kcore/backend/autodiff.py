@@ -27,6 +27,28 @@ _recording = []
 # Every primitive by name: the gradient-check table must cover each one.
 PRIMITIVES = {}
 NONDIFFERENTIABLE = {}
+# Set by kcore.layers: builds a graph node when an op receives a symbolic KerasTensor.
+_symbolic = {"handler": None, "type": None}
+
+
+def set_symbolic_handler(tensor_type, handler):
+    """Registers how ops treat symbolic tensors (``handler(op, args, kwargs)``)."""
+    _symbolic["type"] = tensor_type
+    _symbolic["handler"] = handler
+
+
+def _symbolic_fallback(op, args, kwargs):
+    kind = _symbolic["type"]
+    if kind is None:
+        return None
+    stack = list(args) + list(kwargs.values())
+    while stack:
+        a = stack.pop()
+        if isinstance(a, kind):
+            return _symbolic["handler"](op, args, kwargs)
+        if isinstance(a, (list, tuple)):
+            stack.extend(a)
+    return None
 
 
 def _unwrap(a):
@@ -45,7 +67,13 @@ def primitive(fn):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        out, vjp = fn(*[a.value if isinstance(a, Tensor) else a for a in args], **kwargs)
+        try:
+            out, vjp = fn(*[a.value if isinstance(a, Tensor) else a for a in args], **kwargs)
+        except Exception:
+            res = _symbolic_fallback(op, args, kwargs)
+            if res is None:
+                raise
+            return res
         res = _wrap(out)
         if _recording:
             outs = res if type(res) is tuple else (res,)
@@ -63,7 +91,13 @@ def nondifferentiable(fn):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        return _wrap(fn(*[a.value if isinstance(a, Tensor) else a for a in args], **kwargs))
+        try:
+            return _wrap(fn(*[a.value if isinstance(a, Tensor) else a for a in args], **kwargs))
+        except Exception:
+            res = _symbolic_fallback(op, args, kwargs)
+            if res is None:
+                raise
+            return res
 
     op.raw = fn
     NONDIFFERENTIABLE[fn.__name__] = op

@@ -34,12 +34,13 @@ class Tensor:
         array([[2., 4.]], dtype=float32)
     """
 
-    __slots__ = ("value", "__weakref__")
+    __slots__ = ("value", "_keras_mask", "__weakref__")
     # numpy defers binary operators to Tensor's reflected methods.
     __array_ufunc__ = None
 
     def __init__(self, value):
         self.value = value if isinstance(value, np.ndarray) else np.asarray(value)
+        self._keras_mask = None
 
     # -- array protocol -----------------------------------------------------------------
     @property

@@ -29,6 +29,14 @@ def as_array(x, dtype=None):
     return x
 
 
+def as_float(x):
+    """``x`` with a float dtype: float tensors pass through, ints and bools become ``floatx()``."""
+    if isinstance(x, Tensor) and x.value.dtype.kind == "f":
+        return x
+    a = as_array(x)
+    return a if a.dtype.kind == "f" else a.astype(config.floatx())
+
+
 def _has_float(seq):
     for v in seq:
         if isinstance(v, float) or (isinstance(v, (list, tuple)) and _has_float(v)):

@@ -1,0 +1,88 @@
+"""Command line: ``python -m kcore plugins`` (also installed as ``kcore plugins``).
+
+Lists the installed plugin distributions (those with entry points in
+``kcore.plugins``, ``kcore.callbacks`` or ``kcore.metrics``), their versions
+and entry points, the hooks each loaded ``kcore.plugins`` plugin implements,
+and the plugins that failed to load. Callback and metric names are read from
+metadata only: their modules are not imported.
+"""
+
+import argparse
+import sys
+
+import pluggy
+
+
+def _plugins_report(out):
+    from kcore.hooks import get_plugin_manager, registry
+    from kcore.hooks.manager import PLUGINS_GROUP, plugin_entry_points
+
+    pm = get_plugin_manager()
+    dists = {}
+
+    def entry(dist, version):
+        return dists.setdefault((dist or "(unknown distribution)", version), {})
+
+    for ep in plugin_entry_points():
+        dist = ep.dist.metadata["Name"] if ep.dist else ""
+        entry(dist, ep.dist.version if ep.dist else "").setdefault(PLUGINS_GROUP, []).append(ep)
+    for group, infos in registry.list_installed().items():
+        for info in infos:
+            entry(info.distribution, info.version).setdefault(group, []).append(info)
+
+    print(f"kcore plugins (pluggy {_pluggy_version()})", file=out)
+    if not dists:
+        print("  no plugin distributions installed", file=out)
+    for (dist, version), groups in sorted(dists.items()):
+        print(f"{dist} {version}", file=out)
+        for group in (PLUGINS_GROUP, registry.CALLBACKS_GROUP, registry.METRICS_GROUP):
+            for item in groups.get(group, []):
+                print(f"  {group}: {item.name} = {item.value}{_status(pm, group, item.name)}",
+                      file=out)
+    extra = [p for p in pm.loaded_plugins if not p.distribution]
+    if extra:
+        print("loaded from KCORE_PLUGINS:", file=out)
+        for loaded in extra:
+            print(f"  {loaded.name}{_status(pm, PLUGINS_GROUP, loaded.name)}", file=out)
+    if pm.load_failures:
+        print("load failures:", file=out)
+        for failure in pm.load_failures:
+            print(f"  {failure.describe()}", file=out)
+    return 1 if pm.load_failures else 0
+
+
+def _pluggy_version():
+    try:
+        return pluggy.__version__
+    except Exception:  # its version comes from metadata, which may be absent
+        return "unknown version"
+
+
+def _status(pm, group, name):
+    from kcore.hooks.manager import PLUGINS_GROUP
+
+    if group != PLUGINS_GROUP:
+        return ""
+    if pm.is_blocked(name):
+        return "  [disabled]"
+    plugin = pm.get_plugin(name)
+    if plugin is None:
+        return "  [not loaded]"
+    hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
+    return f"  [hooks: {', '.join(hooks) if hooks else 'none'}]"
+
+
+def main(argv=None):
+    """Entry point of ``python -m kcore`` and of the ``kcore`` console script."""
+    parser = argparse.ArgumentParser(prog="kcore", description="kcore command line tools.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser(
+        "plugins", help="list installed plugin distributions, entry points, hooks and failures")
+    args = parser.parse_args(argv)
+    if args.command == "plugins":
+        return _plugins_report(sys.stdout)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

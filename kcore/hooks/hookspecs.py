@@ -1,0 +1,344 @@
+"""The kcore plugin contract: every hook a plugin can implement.
+
+This module is the one place where kcore's hooks are specified. Each docstring
+says when the hook is called, what its arguments are, what an implementation
+may do, and what happens when an implementation raises.
+
+Rules that hold for every hook:
+
+- kcore always calls a hook with keyword arguments and always passes every
+  argument listed in the spec. An implementation declares only the arguments
+  it needs, in any order, and gives them **no defaults** and makes none of them
+  keyword-only (``KcorePluginManager.register`` rejects both, because pluggy
+  would silently pass nothing to such a parameter on older versions, see
+  ``docs/plugins.md``).
+- Every implementation carries ``@kcore.hookimpl``. A misspelled hook name
+  (``kcore_on_epoch_ned``) is reported by ``check_pending()``, which runs after
+  autoload and at the start of every ``fit``.
+- No behaviour may depend on the order in which two independent plugins run.
+  Ordering between phases is expressed by the hooks themselves
+  (``kcore_reduce_logs`` runs before the event hooks; ``kcore_reduce_gradients``
+  before ``kcore_before_apply_gradients``).
+- Within one event, the Keras callbacks of the running ``fit`` are called
+  first (in list order), then plugin implementations.
+- Unless a hook says otherwise, an exception raised by an implementation
+  aborts the remaining implementations of that call and propagates out of
+  ``fit``/``evaluate``/``predict`` (after ``kcore_on_exception`` has run).
+
+``model`` is always the ``kcore.Model`` being trained or run; ``logs`` is a
+mutable ``dict[str, float]`` shared by everything that handles the event.
+"""
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("kcore")
+hookimpl = pluggy.HookimplMarker("kcore")
+
+#: The Keras callback events (14; ``on_batch_begin/end`` are aliases, not events).
+KERAS_EVENTS = (
+    "on_train_begin",
+    "on_train_end",
+    "on_epoch_begin",
+    "on_epoch_end",
+    "on_train_batch_begin",
+    "on_train_batch_end",
+    "on_test_begin",
+    "on_test_end",
+    "on_test_batch_begin",
+    "on_test_batch_end",
+    "on_predict_begin",
+    "on_predict_end",
+    "on_predict_batch_begin",
+    "on_predict_batch_end",
+)
+
+#: Events fired once per batch: the loop guards them with the hook gate.
+BATCH_EVENTS = tuple(e for e in KERAS_EVENTS if "_batch_" in e)
+
+#: ``scope`` passed to ``kcore_reduce_logs`` for each event.
+LOG_SCOPES = {
+    "on_train_begin": "train_begin",
+    "on_train_end": "train_end",
+    "on_epoch_begin": "epoch_begin",
+    "on_epoch_end": "epoch",
+    "on_train_batch_begin": "train_batch_begin",
+    "on_train_batch_end": "train_batch",
+    "on_test_begin": "test_begin",
+    "on_test_end": "test",
+    "on_test_batch_begin": "test_batch_begin",
+    "on_test_batch_end": "test_batch",
+    "on_predict_begin": "predict_begin",
+    "on_predict_end": "predict",
+    "on_predict_batch_begin": "predict_batch_begin",
+    "on_predict_batch_end": "predict_batch",
+}
+
+
+# --- The Keras events ---------------------------------------------------
+
+
+@hookspec
+def kcore_on_train_begin(model, logs):
+    """Called once at the start of ``fit``, before the first epoch.
+
+    Args:
+        model: the model being trained.
+        logs: ``{}`` (Keras passes no data here).
+    """
+
+
+@hookspec
+def kcore_on_train_end(model, logs):
+    """Called once at the end of ``fit`` (not when ``fit`` raised).
+
+    Args:
+        model: the model being trained.
+        logs: the logs of the last epoch, ``val_`` keys included.
+    """
+
+
+@hookspec
+def kcore_on_epoch_begin(model, epoch, logs):
+    """Called at the start of every epoch, after the metrics were reset.
+
+    Args:
+        model: the model being trained.
+        epoch: absolute 0-based epoch index (``initial_epoch`` counts).
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_epoch_end(model, epoch, logs):
+    """Called at the end of every epoch, after validation.
+
+    Setting ``model.stop_training = True`` here ends ``fit`` after this epoch.
+
+    Args:
+        model: the model being trained.
+        epoch: absolute 0-based epoch index.
+        logs: epoch aggregates of loss and metrics plus the ``val_`` keys of
+            the validation pass when one ran this epoch. Keys added here are
+            seen by later handlers and recorded by ``History``.
+    """
+
+
+@hookspec
+def kcore_on_train_batch_begin(model, batch, logs):
+    """Called before every training batch (gated: free when unimplemented).
+
+    Args:
+        model: the model being trained.
+        batch: 0-based batch index within the epoch.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_train_batch_end(model, batch, logs):
+    """Called after every training batch (gated: free when unimplemented).
+
+    Setting ``model.stop_training = True`` ends the epoch after this batch
+    (``on_epoch_end`` still runs) and then ``fit``.
+
+    Args:
+        model: the model being trained.
+        batch: 0-based batch index within the epoch.
+        logs: running means of loss and metrics since the epoch started.
+    """
+
+
+@hookspec
+def kcore_on_test_begin(model, logs):
+    """Called at the start of ``evaluate`` and of the validation pass of ``fit``.
+
+    Args:
+        model: the model being evaluated.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_test_end(model, logs):
+    """Called at the end of ``evaluate`` and of the validation pass of ``fit``.
+
+    Args:
+        model: the model being evaluated.
+        logs: aggregated loss and metrics, without a ``val_`` prefix.
+    """
+
+
+@hookspec
+def kcore_on_test_batch_begin(model, batch, logs):
+    """Called before every evaluation batch (gated).
+
+    Args:
+        model: the model being evaluated.
+        batch: 0-based batch index.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_test_batch_end(model, batch, logs):
+    """Called after every evaluation batch (gated).
+
+    Args:
+        model: the model being evaluated.
+        batch: 0-based batch index.
+        logs: running loss and metrics, without a ``val_`` prefix.
+    """
+
+
+@hookspec
+def kcore_on_predict_begin(model, logs):
+    """Called at the start of ``predict``.
+
+    Args:
+        model: the model making predictions.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_predict_end(model, logs):
+    """Called at the end of ``predict``.
+
+    Args:
+        model: the model making predictions.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_predict_batch_begin(model, batch, logs):
+    """Called before every prediction batch (gated).
+
+    Args:
+        model: the model making predictions.
+        batch: 0-based batch index.
+        logs: ``{}``.
+    """
+
+
+@hookspec
+def kcore_on_predict_batch_end(model, batch, logs):
+    """Called after every prediction batch (gated).
+
+    Args:
+        model: the model making predictions.
+        batch: 0-based batch index.
+        logs: ``{"outputs": <this batch's predictions>}``.
+    """
+
+
+# --- Engine points beyond Keras --------------------------------------------
+
+
+@hookspec(firstresult=True)
+def kcore_reduce_gradients(model, step):
+    """Combine gradients across workers; called once per training batch (gated).
+
+    Runs after the backward pass and before ``kcore_before_apply_gradients``.
+    This is where a data-parallel plugin all-reduces ``step.grads`` (in place,
+    or by assigning a new list of the same length and shapes).
+
+    ``firstresult``: the first implementation that returns a value other than
+    ``None`` (conventionally ``True``, meaning "reduced") ends the call, so two
+    reducers never both reduce the same gradients. Return ``None`` to pass.
+
+    Args:
+        model: the model being trained.
+        step: the ``kcore.hooks.StepContext`` of this batch.
+
+    Returns:
+        ``None`` to let the next implementation run, anything else to claim
+        the reduction.
+    """
+
+
+@hookspec
+def kcore_before_apply_gradients(model, step):
+    """Inspect or change the gradients right before the optimizer applies them.
+
+    Called once per training batch (gated), after ``kcore_reduce_gradients``.
+    Clip in place (``g *= scale`` on each array of ``step.grads``) or set
+    ``step.skip = True`` to skip this optimizer update (e.g. on NaN); the
+    batch's logs are still reported. Every implementation sees the same
+    ``step`` object, so in-place changes compose.
+
+    Args:
+        model: the model being trained.
+        step: the ``kcore.hooks.StepContext`` of this batch.
+    """
+
+
+@hookspec
+def kcore_after_apply_gradients(model, step):
+    """Called after the optimizer update of a training batch (gated).
+
+    Also called when ``step.skip`` was set (check it to tell).
+
+    Args:
+        model: the model being trained.
+        step: the ``kcore.hooks.StepContext`` of this batch.
+    """
+
+
+@hookspec
+def kcore_reduce_logs(model, logs, scope):
+    """Change ``logs`` in place before any callback or event hook sees them.
+
+    Called first in every event that carries logs, whenever at least one
+    plugin implements it (it then runs every batch, so keep it cheap).
+    Typical uses: all-reduce metrics across workers, add or rename keys.
+
+    Args:
+        model: the model concerned.
+        logs: the event's mutable logs dict; change it in place.
+        scope: which event the logs belong to. One of ``"train_begin"``,
+            ``"train_end"``, ``"epoch_begin"``, ``"epoch"`` (epoch end),
+            ``"train_batch_begin"``, ``"train_batch"`` (train batch end),
+            ``"test_begin"``, ``"test"`` (test end), ``"test_batch_begin"``,
+            ``"test_batch"`` (test batch end), ``"predict_begin"``,
+            ``"predict"`` (predict end), ``"predict_batch_begin"``,
+            ``"predict_batch"`` (predict batch end).
+    """
+
+
+@hookspec
+def kcore_on_exception(model, exception, stage):
+    """Called when ``fit``, ``evaluate`` or ``predict`` raises, before it propagates.
+
+    Use it to flush buffers, close files or mark a run as failed. Every
+    implementation runs even if another one raises: each is called on its
+    own, and a failure is reported as a ``RuntimeWarning`` naming the plugin.
+    Afterwards the original exception propagates unchanged. Never swallow or
+    replace it, and never call ``sys.exit``. Also called for
+    ``KeyboardInterrupt``. Wrapper implementations are not allowed here.
+
+    Args:
+        model: the model concerned.
+        exception: the exception instance that is propagating.
+        stage: ``"fit"``, ``"evaluate"`` or ``"predict"`` (the outermost call;
+            a failure in the validation pass of ``fit`` has stage ``"fit"``).
+    """
+
+
+@hookspec
+def kcore_default_callbacks(model, params):
+    """Return Keras callbacks this plugin adds to every ``fit``/``evaluate``/``predict``.
+
+    Opt-in: return ``[]`` unless the user enabled the feature (for example
+    with an environment variable named after your plugin). The returned
+    callbacks are placed after the user's callbacks and before ``History``
+    and ``ProgbarLogger``. Called once per callback list.
+
+    Args:
+        model: the model concerned.
+        params: the ``params`` dict of the callback list (``verbose``,
+            ``epochs``, ``steps``).
+
+    Returns:
+        A list of ``kcore.callbacks.Callback`` instances (possibly empty).
+    """

@@ -1,0 +1,277 @@
+"""Symbolic tensors (``KerasTensor``), graph ``Node``s, ``InputLayer`` and ``Input``.
+
+Calling a layer on a ``KerasTensor`` records a ``Node`` (layer, arguments, outputs) and
+returns new ``KerasTensor``s whose shapes are inferred. Functional models replay the nodes
+on real data. ``kcore.ops`` functions and Python operators applied to ``KerasTensor``s become
+nodes too (an ``OpLayer`` per op), so ``x = inputs * 2`` works inside a Functional model.
+"""
+
+import itertools
+
+import numpy as np
+
+from kcore.backend import config
+from kcore.backend import autodiff
+from kcore.backend.autodiff import no_recording
+from kcore.backend.tensor import Tensor
+from kcore.layers import layer as layer_mod
+from kcore.layers.layer import Layer, _iter_nested
+
+_ids = itertools.count()
+
+
+class KerasTensor:
+    """A symbolic placeholder with a shape (``None`` for unknown sizes) and a dtype."""
+
+    __array_ufunc__ = None
+
+    def __init__(self, shape, dtype=None, name=None):
+        self.symbolic_shape = tuple(None if d is None else int(d) for d in shape)
+        self.dtype = config.standardize_dtype(dtype)
+        self.name = name or f"keras_tensor_{next(_ids)}"
+        self._keras_history = None
+
+    @property
+    def shape(self):
+        return self.symbolic_shape
+
+    @property
+    def ndim(self):
+        return len(self.symbolic_shape)
+
+    def __array__(self, *args, **kwargs):
+        raise TypeError(
+            f"{self.name} is a symbolic KerasTensor (from kcore.Input): it has no value yet. "
+            "Use it to build a Functional model, or call the model on real data."
+        )
+
+    def __len__(self):
+        if self.symbolic_shape and self.symbolic_shape[0] is not None:
+            return self.symbolic_shape[0]
+        raise TypeError("len() of a KerasTensor with an unknown first dimension.")
+
+    def __bool__(self):
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python bool.")
+
+    def __repr__(self):
+        return f"<KerasTensor shape={self.symbolic_shape}, dtype={self.dtype}, name={self.name}>"
+
+    __hash__ = object.__hash__
+
+    def _op(self, name, *args):
+        from kcore import ops
+
+        return getattr(ops, name)(*args)
+
+    def __add__(self, o): return self._op("add", self, o)
+    def __radd__(self, o): return self._op("add", o, self)
+    def __sub__(self, o): return self._op("subtract", self, o)
+    def __rsub__(self, o): return self._op("subtract", o, self)
+    def __mul__(self, o): return self._op("multiply", self, o)
+    def __rmul__(self, o): return self._op("multiply", o, self)
+    def __truediv__(self, o): return self._op("divide", self, o)
+    def __rtruediv__(self, o): return self._op("divide", o, self)
+    def __pow__(self, o): return self._op("power", self, o)
+    def __matmul__(self, o): return self._op("matmul", self, o)
+    def __rmatmul__(self, o): return self._op("matmul", o, self)
+    def __neg__(self): return self._op("negative", self)
+    def __abs__(self): return self._op("abs", self)
+    def __getitem__(self, key): return self._op("getitem", self, key)
+
+    @property
+    def T(self):
+        return self._op("transpose", self)
+
+
+class Node:
+    """One call of a layer inside a graph: its arguments and the tensors it produced."""
+
+    def __init__(self, layer, args, kwargs, outputs):
+        self.layer = layer
+        self.args = args
+        self.kwargs = kwargs
+        self.outputs = outputs
+        self.flat_outputs = [t for t in _iter_nested(outputs) if isinstance(t, KerasTensor)]
+        self.input_tensors = [t for t in _iter_nested((args, kwargs)) if isinstance(t, KerasTensor)]
+
+    @property
+    def parent_nodes(self):
+        out = []
+        for t in self.input_tensors:
+            layer, node_index, _ = t._keras_history
+            out.append(layer._inbound_nodes[node_index])
+        return out
+
+    @property
+    def is_input(self):
+        return not self.input_tensors
+
+
+def _dummy(kt, subst):
+    shape = tuple(subst if d is None else d for d in kt.symbolic_shape)
+    dtype = np.dtype(kt.dtype)
+    if dtype.kind in "iub":
+        return Tensor(np.zeros(shape, dtype))
+    return Tensor(np.full(shape, 0.1, dtype))
+
+
+def _replace(structure, fn):
+    if isinstance(structure, KerasTensor):
+        return fn(structure)
+    if isinstance(structure, (list, tuple)):
+        return type(structure)(_replace(s, fn) for s in structure)
+    if isinstance(structure, dict):
+        return {k: _replace(v, fn) for k, v in structure.items()}
+    return structure
+
+
+def infer_output_spec(layer, args, kwargs):
+    """Output ``KerasTensor``s of ``layer(*args, **kwargs)``, inferred by two dry runs.
+
+    The layer runs on small dummy arrays twice, with unknown sizes replaced by 2 and by 3;
+    output axes whose size differs between the runs are unknown (``None``).
+    """
+    results = []
+    layer_mod._state.symbolic = getattr(layer_mod._state, "symbolic", 0) + 1
+    try:
+        with no_recording():
+            for subst in (2, 3):
+                a = _replace(args, lambda kt: _dummy(kt, subst))
+                k = _replace(kwargs, lambda kt: _dummy(kt, subst))
+                results.append(Layer.__call__(layer, *a, **k) if isinstance(layer, Layer)
+                               else layer(*a, **k))
+    finally:
+        layer_mod._state.symbolic -= 1
+    if isinstance(layer, Layer):
+        layer._clear_losses()
+
+    def merge(r1, r2):
+        if isinstance(r1, Tensor):
+            shape = tuple(d1 if d1 == d2 else None for d1, d2 in zip(r1.shape, r2.shape))
+            return KerasTensor(shape, r1.dtype)
+        if isinstance(r1, (list, tuple)):
+            return type(r1)(merge(a, b) for a, b in zip(r1, r2))
+        if isinstance(r1, dict):
+            return {key: merge(r1[key], r2[key]) for key in r1}
+        if r1 is None:
+            return None
+        raise TypeError(f"Layer {getattr(layer, 'name', layer)!r} returned an unsupported "
+                        f"output of type {type(r1).__name__}.")
+
+    return merge(*results)
+
+
+def symbolic_call(layer, args, kwargs):
+    """Records ``layer(*args, **kwargs)`` on symbolic inputs as a graph node."""
+    if not layer.built:
+        layer._maybe_build(args, kwargs)
+    if layer.input_spec is not None:
+        from kcore.layers.input_spec import check_input_spec
+
+        check_input_spec(layer, layer.input_spec, args[0])
+    outputs = layer.compute_output_spec(*args, **kwargs)
+    node_index = len(layer._inbound_nodes)
+    node = Node(layer, args, kwargs, outputs)
+    for i, t in enumerate(node.flat_outputs):
+        t._keras_history = (layer, node_index, i)
+        if layer.name:
+            t.name = f"{layer.name}_{node_index}_{i}" if node_index or i else t.name
+    layer._inbound_nodes.append(node)
+    for parent in node.parent_nodes:
+        parent.layer._outbound_nodes.append(node)
+    return outputs
+
+
+class OpLayer(Layer):
+    """A ``kcore.ops`` primitive applied to symbolic tensors inside a Functional model.
+
+    Args:
+        op_name: the primitive's name in ``kcore.backend.autodiff.PRIMITIVES`` (or
+            ``NONDIFFERENTIABLE``).
+    """
+
+    def __init__(self, op_name, **kwargs):
+        super().__init__(**kwargs)
+        self.op_name = op_name
+        self._op = autodiff.PRIMITIVES.get(op_name) or autodiff.NONDIFFERENTIABLE.get(op_name)
+        if self._op is None:
+            raise ValueError(f"Unknown kcore op {op_name!r} in an OpLayer.")
+
+    def call(self, *args, **kwargs):
+        return self._op(*args, **kwargs)
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["op_name"] = self.op_name
+        return cfg
+
+
+def _symbolic_op(op, args, kwargs):
+    layer = OpLayer(op.__name__, name=layer_mod.unique_name(op.__name__.lstrip("_")))
+    return layer(*args, **kwargs)
+
+
+autodiff.set_symbolic_handler(KerasTensor, _symbolic_op)
+
+
+class InputLayer(Layer):
+    """The entry point of a Functional model; ``kcore.Input`` creates one.
+
+    Args:
+        shape: shape without the batch axis, e.g. ``(784,)``.
+        batch_size: optional fixed batch size.
+        dtype: input dtype (default ``floatx()``).
+        batch_shape: full shape including the batch axis (instead of ``shape``).
+        name: the input's name (used to match dict inputs).
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None,
+                 batch_shape=None, input_tensor=None, optional=False, name=None, **kwargs):
+        if "batch_input_shape" in kwargs:  # tf.keras 2 configs
+            batch_shape = kwargs.pop("batch_input_shape")
+        kwargs.pop("input_shape", None)
+        kwargs.pop("trainable", None)
+        if sparse:
+            raise ValueError("kcore has no sparse tensors; pass dense arrays (sparse=False).")
+        if batch_shape is None:
+            if shape is None:
+                raise ValueError("InputLayer needs `shape` (without the batch axis) or `batch_shape`.")
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        super().__init__(name=name or layer_mod.unique_name("input_layer"), dtype=dtype, **kwargs)
+        self._batch_shape = tuple(batch_shape)
+        self.optional = optional
+        self.built = True
+        if input_tensor is not None:
+            out = input_tensor
+        else:
+            out = KerasTensor(self._batch_shape, self._dtype, name=self.name)
+        out._keras_history = (self, 0, 0)
+        self._inbound_nodes.append(Node(self, (), {}, out))
+        self.output = out
+
+    @property
+    def batch_shape(self):
+        return self._batch_shape
+
+    def call(self, inputs):
+        return inputs
+
+    def get_config(self):
+        return {"batch_shape": list(self._batch_shape), "dtype": self._dtype, "sparse": False,
+                "ragged": False, "name": self.name, "optional": self.optional}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
+    """A symbolic input for a Functional model.
+
+    Example:
+        >>> inputs = kcore.Input(shape=(784,))
+        >>> outputs = kcore.layers.Dense(10, activation="softmax")(inputs)
+        >>> model = kcore.Model(inputs, outputs)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor, optional=optional)
+    return layer.output

@@ -1,0 +1,230 @@
+"""Keras-format configs of Functional models, and layer (de)serialization by class name.
+
+Writes Keras 3's layout (``inbound_nodes`` as ``{"args": [...], "kwargs": {...}}`` with
+``__keras_tensor__`` references) and reads both it and tf.keras 2's nested-list layout.
+"""
+
+from kcore.backend.serialization import (deserialize_keras_object, serialize_keras_object,
+                                         unknown_name_error)
+from kcore.layers.input_layer import InputLayer, KerasTensor
+from kcore.layers.layer import Layer, _iter_nested
+
+
+def layer_registry():
+    """Every built-in layer and model class by name (plus Keras's aliases)."""
+    import kcore.layers as layers_pkg
+    from kcore.models.functional import Functional
+    from kcore.models.model import Model
+    from kcore.models.sequential import Sequential
+
+    table = {}
+    for name in dir(layers_pkg):
+        obj = getattr(layers_pkg, name)
+        if isinstance(obj, type) and issubclass(obj, Layer):
+            table[name] = obj
+    table.update({"Functional": Functional, "Model": Model, "Sequential": Sequential,
+                  "InputLayer": InputLayer})
+    return table
+
+
+def deserialize_layer(config, custom_objects=None):
+    """Creates a layer (or a nested model) from its Keras config dict."""
+    if isinstance(config, Layer):
+        return config
+    registry = layer_registry()
+    name = config.get("class_name")
+    if name == "__lambda__":
+        raise ValueError("A bare lambda is not a layer config; wrap it in a Lambda layer.")
+    from kcore.backend.serialization import _find
+
+    cls = _find(config.get("registered_name") or name, registry, custom_objects) or \
+        _find(name, registry, custom_objects)
+    if cls is None:
+        raise unknown_name_error(
+            "layer", name, registry,
+            hint=f"If {name!r} is a custom layer, pass it as load_model(..., "
+                 f"custom_objects={{{name!r}: {name}}}).")
+    inner = dict(config.get("config") or {})
+    if hasattr(cls, "from_config"):
+        import inspect
+
+        try:
+            takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
+        except (TypeError, ValueError):
+            takes_custom = False
+        from kcore.backend.serialization import CustomObjectScope
+
+        with CustomObjectScope(custom_objects or {}):
+            layer = cls.from_config(inner, custom_objects=custom_objects) if takes_custom \
+                else cls.from_config(inner)
+    else:
+        layer = cls(**inner)
+    build = config.get("build_config")
+    if build and not layer.built and hasattr(layer, "build_from_config"):
+        try:
+            layer.build_from_config(build)
+        except Exception:  # Built later on first call instead.
+            pass
+    return layer
+
+
+def _tensor_ref(t, node_key):
+    layer, node_index, tensor_index = t._keras_history
+    return {"class_name": "__keras_tensor__",
+            "config": {"shape": list(t.shape), "dtype": t.dtype,
+                       "keras_history": [layer.name, node_key(layer, node_index), tensor_index]}}
+
+
+def _serialize_arg(value, node_key):
+    if isinstance(value, KerasTensor):
+        return _tensor_ref(value, node_key)
+    if isinstance(value, (list, tuple)):
+        return [_serialize_arg(v, node_key) for v in value]
+    if isinstance(value, dict):
+        return {k: _serialize_arg(v, node_key) for k, v in value.items()}
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return value
+
+
+def functional_config(model):
+    """``get_config()`` of a Functional model in Keras 3's format."""
+    kept = {}  # (layer id, node index) -> index among the nodes kept in this model
+
+    def node_key(layer, node_index):
+        return kept.get((id(layer), node_index), node_index)
+
+    for layer in model.layers:
+        k = 0
+        for i, node in enumerate(layer._inbound_nodes):
+            if id(node) in model._network_nodes:
+                kept[(id(layer), i)] = k
+                k += 1
+    layer_configs = []
+    for layer in model.layers:
+        cfg = serialize_keras_object(layer)
+        cfg["name"] = layer.name
+        nodes = []
+        for node in layer._inbound_nodes:
+            if id(node) not in model._network_nodes or node.is_input:
+                continue
+            nodes.append({"args": _serialize_arg(list(node.args), node_key),
+                          "kwargs": _serialize_arg(dict(node.kwargs), node_key)})
+        cfg["inbound_nodes"] = nodes
+        build = layer.get_build_config() if not isinstance(layer, InputLayer) else None
+        if build:
+            cfg["build_config"] = build
+        layer_configs.append(cfg)
+
+    def refs(struct):
+        if isinstance(struct, KerasTensor):
+            layer, node_index, tensor_index = struct._keras_history
+            return [layer.name, node_key(layer, node_index), tensor_index]
+        if isinstance(struct, dict):
+            return {k: refs(v) for k, v in struct.items()}
+        return [refs(s) for s in struct]
+
+    inputs = model._inputs_struct
+    outputs = model._outputs_struct
+    return {
+        "name": model.name,
+        "trainable": model.trainable,
+        "layers": layer_configs,
+        "input_layers": refs(inputs) if isinstance(inputs, (list, tuple, dict)) else [refs(inputs)],
+        "output_layers": refs(outputs) if isinstance(outputs, (list, tuple, dict)) else [refs(outputs)],
+    }
+
+
+def _is_ref(value):
+    return isinstance(value, dict) and value.get("class_name") == "__keras_tensor__"
+
+
+def _parse_nodes(layer_cfg):
+    """Normalizes both inbound-node formats to ``[(args, kwargs, [refs])]``."""
+    out = []
+    for node in layer_cfg.get("inbound_nodes", []):
+        if isinstance(node, dict):  # Keras 3
+            out.append((node.get("args", []), node.get("kwargs", {})))
+        else:  # tf.keras 2: [[name, node_index, tensor_index, kwargs], ...]
+            refs = [{"class_name": "__keras_tensor__",
+                     "config": {"keras_history": [r[0], r[1], r[2]]}} for r in node]
+            kwargs = node[0][3] if node and len(node[0]) > 3 and node[0][3] else {}
+            args = [refs[0] if len(refs) == 1 else refs]
+            out.append((args, dict(kwargs)))
+    return out
+
+
+def functional_from_config(cls, config, custom_objects=None):
+    """Rebuilds a Functional model (Keras 3 or tf.keras 2 config)."""
+    layers = {}
+    order = []
+    for layer_cfg in config["layers"]:
+        layer = deserialize_layer(layer_cfg, custom_objects)
+        name = layer_cfg.get("name") or layer.name
+        layers[name] = layer
+        order.append((name, layer_cfg))
+    outputs_of = {}  # (layer name, node index) -> flat output tensors
+    for name, layer in layers.items():
+        if isinstance(layer, InputLayer):
+            outputs_of[(name, 0)] = [layer.output]
+    pending = [(name, i, args, kwargs) for name, cfg in order
+               for i, (args, kwargs) in enumerate(_parse_nodes(cfg))]
+
+    def resolve(value):
+        if _is_ref(value):
+            lname, nidx, tidx = value["config"]["keras_history"]
+            return outputs_of[(lname, nidx)][tidx]
+        if isinstance(value, list):
+            return [resolve(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolve(v) for k, v in value.items()}
+        return value
+
+    def ready(value):
+        if _is_ref(value):
+            lname, nidx, _ = value["config"]["keras_history"]
+            return (lname, nidx) in outputs_of
+        if isinstance(value, list):
+            return all(ready(v) for v in value)
+        if isinstance(value, dict):
+            return all(ready(v) for v in value.values())
+        return True
+
+    counters = {}
+    while pending:
+        progressed = False
+        remaining = []
+        for item in pending:
+            name, _, args, kwargs = item
+            if ready(args) and ready(kwargs):
+                out = layers[name](*resolve(args), **resolve(kwargs))
+                k = counters.get(name, 0)
+                offset = 1 if isinstance(layers[name], InputLayer) else 0
+                outputs_of[(name, k + offset)] = [t for t in _iter_nested(out) if isinstance(t, KerasTensor)]
+                counters[name] = k + 1
+                progressed = True
+            else:
+                remaining.append(item)
+        if not progressed:
+            missing = sorted({n for n, *_ in remaining})
+            raise ValueError(f"Cannot rebuild the model graph: inputs of layers {missing} are never produced.")
+        pending = remaining
+
+    def struct(spec):
+        if isinstance(spec, dict):
+            return {k: struct(v) for k, v in spec.items()}
+        if spec and isinstance(spec[0], str):
+            lname, nidx, tidx = spec[:3]
+            return outputs_of[(lname, nidx)][tidx]
+        return [struct(s) for s in spec]
+
+    inputs = struct(config["input_layers"])
+    outputs = struct(config["output_layers"])
+    if isinstance(inputs, list) and len(inputs) == 1:
+        inputs = inputs[0]
+    if isinstance(outputs, list) and len(outputs) == 1:
+        outputs = outputs[0]
+    from kcore.models.functional import Functional
+
+    target = cls if isinstance(cls, type) and issubclass(cls, Functional) else Functional
+    return target(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))

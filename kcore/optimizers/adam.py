@@ -1,0 +1,123 @@
+"""Adam (Kingma & Ba, 2014) and AdamW (Loshchilov & Hutter, 2019)."""
+
+import math
+
+import numpy as np
+
+from kcore.optimizers.base import Optimizer
+
+
+class Adam(Optimizer):
+    r"""Adaptive moment estimation (``keras.optimizers.Adam``).
+
+    Update at step ``t = iterations + 1``, for gradient ``g`` (slots start at 0)::
+
+        alpha = lr * sqrt(1 - beta_2**t) / (1 - beta_1**t)
+        m = m + (g - m) * (1 - beta_1)
+        v = v + (g**2 - v) * (1 - beta_2)
+        amsgrad: v_hat = max(v_hat, v); v = v_hat
+        w = w - alpha * m / (sqrt(v) + epsilon)
+
+    This is Keras's form: the bias corrections are folded into ``alpha`` and ``epsilon``
+    is added outside the square root of the *uncorrected* ``v``.
+
+    Args:
+        learning_rate: float or schedule (default 0.001).
+        beta_1: decay of the first moment (0.9).
+        beta_2: decay of the second moment (0.999).
+        epsilon: stability constant (1e-7).
+        amsgrad: use the AMSGrad variant (``velocity_hat`` slots).
+        **kwargs: the common optimizer arguments (see ``Optimizer``).
+
+    Example:
+        >>> opt = kcore.optimizers.Adam(learning_rate=1e-3)
+        >>> opt.apply(grads, model.trainable_variables)
+    """
+
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+                 amsgrad=False, weight_decay=None, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adam", **kwargs):
+        super().__init__(learning_rate, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
+                         **kwargs)
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.amsgrad = amsgrad
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        self._momentums, self._velocities = self.add_optimizer_variables(
+            var_list, ["momentum", "velocity"])
+        if self.amsgrad:
+            self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
+
+    def update_step(self, gradient, variable, learning_rate):
+        i = self._get_variable_index(variable)
+        w, g = variable.value, gradient
+        m, v = self._momentums[i].value, self._velocities[i].value
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        # Keras takes the powers of the betas in the variable's dtype.
+        t = self._step_count() + 1
+        cast = w.dtype.type
+        alpha = (learning_rate * math.sqrt(1 - float(cast(b2)) ** t)
+                 / (1 - float(cast(b1)) ** t))
+        tmp = self._scratch(w)
+        np.subtract(g, m, out=tmp)
+        tmp *= 1 - b1
+        m += tmp
+        np.multiply(g, g, out=tmp)
+        tmp -= v
+        tmp *= 1 - b2
+        v += tmp
+        if self.amsgrad:
+            v_hat = self._velocity_hats[i].value
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        np.sqrt(v, out=tmp)
+        tmp += float(self.epsilon)
+        np.divide(m, tmp, out=tmp)
+        tmp *= alpha
+        w -= tmp
+
+    def get_config(self):
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,
+                "epsilon": self.epsilon, "amsgrad": self.amsgrad}
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (``keras.optimizers.AdamW``).
+
+    Each step first applies ``w = w - w * weight_decay * lr`` (as every kcore/Keras
+    optimizer does when ``weight_decay`` is set), then the ``Adam`` update. The only
+    difference from ``Adam`` is the default ``weight_decay=0.004``, which may not be
+    ``None``.
+
+    Example:
+        >>> opt = kcore.optimizers.AdamW(learning_rate=1e-3, weight_decay=1e-2)
+        >>> opt.exclude_from_weight_decay(var_names=["bias"])
+    """
+
+    def __init__(self, learning_rate=0.001, weight_decay=0.004, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-7, amsgrad=False, clipnorm=None, clipvalue=None,
+                 global_clipnorm=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, loss_scale_factor=None,
+                 gradient_accumulation_steps=None, name="adamw", **kwargs):
+        super().__init__(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon,
+                         amsgrad=amsgrad, weight_decay=weight_decay, clipnorm=clipnorm,
+                         clipvalue=clipvalue, global_clipnorm=global_clipnorm, use_ema=use_ema,
+                         ema_momentum=ema_momentum,
+                         ema_overwrite_frequency=ema_overwrite_frequency,
+                         loss_scale_factor=loss_scale_factor,
+                         gradient_accumulation_steps=gradient_accumulation_steps, name=name,
+                         **kwargs)
+        if self.weight_decay is None:
+            raise ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None")

@@ -1,0 +1,30 @@
+"""``kcore.utils``: seeding, ``PyDataset``, label/sequence helpers, plotting."""
+
+from kcore.backend.random import set_random_seed
+from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,
+                                         get_custom_objects, get_registered_name,
+                                         register_keras_serializable)
+from kcore.layers.layer import clear_session
+from kcore.trainers.py_dataset import PyDataset
+from kcore.utils.arrays import normalize, pad_sequences, to_categorical
+
+Sequence = PyDataset
+
+
+def plot_history(history, path, metrics=None):
+    """Writes a PNG of the training curves in ``history`` (needs matplotlib)."""
+    from kcore.utils.plotting import plot_history as _plot
+
+    return _plot(history, path, metrics=metrics)
+
+
+def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
+               show_layer_names=True, rankdir="TB", expand_nested=False, dpi=200,
+               show_layer_activations=False, show_trainable=False, **kwargs):
+    """Writes the model graph as Graphviz DOT (and PNG/SVG when graphviz is installed)."""
+    from kcore.utils.plotting import plot_model as _plot
+
+    return _plot(model, to_file=to_file, show_shapes=show_shapes, show_dtype=show_dtype,
+                 show_layer_names=show_layer_names, rankdir=rankdir, expand_nested=expand_nested,
+                 dpi=dpi, show_layer_activations=show_layer_activations,
+                 show_trainable=show_trainable)
