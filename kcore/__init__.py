@@ -7,9 +7,11 @@ Write ``import kcore as keras`` and use it as Keras::
     model.fit(x, y, epochs=5)
 """
 
-from kcore import activations, config, constraints, initializers, layers, losses, metrics
+from kcore import activations, callbacks, config, constraints, datasets, initializers, layers, losses, metrics
 from kcore import models, ops, optimizers, random, regularizers, utils
+from kcore import hooks
 from kcore.backend.autodiff import GradientTape
+from kcore.hooks import hookimpl, hookspec
 from kcore.backend.tensor import Tensor, Variable
 from kcore.layers import Input, InputSpec, Layer
 from kcore.models import Model, Sequential

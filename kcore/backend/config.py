@@ -62,6 +62,9 @@ def standardize_dtype(dtype):
     """Returns the canonical string name of ``dtype``; ``None`` means ``floatx()``."""
     if dtype is None:
         return _FLOATX
+    if isinstance(dtype, np.dtype):
+        # Before the Python-type checks: np.dtype("float64") == float is True in numpy.
+        return dtype.name
     if hasattr(dtype, "name") and not isinstance(dtype, np.dtype):
         dtype = getattr(dtype, "name")
     if dtype in ("float", float):

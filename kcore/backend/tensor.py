@@ -257,7 +257,8 @@ class Variable(Tensor):
                     f"Variable {name or 'variable'!r}: initial value has shape {value.shape}, "
                     f"but shape={tuple(shape)} was given."
                 )
-        super().__init__(np.ascontiguousarray(value))
+        # np.ascontiguousarray would turn a 0-d value into shape (1,).
+        super().__init__(np.require(value, requirements="C"))
         self._trainable = bool(trainable)
         self.name = name or "variable"
         self.path = self.name

@@ -53,24 +53,16 @@ Used outside a session (a hand-written training loop, as in Keras's docs),
 the methods call the callbacks directly, in order, then the plugin hooks.
 """
 
-import contextvars
 import difflib
 import warnings
 
+from kcore.callbacks.adapter import active, call_directly, make_adapter
 from kcore.callbacks.callback import HOOK_NAMES, Callback, is_stateful
 from kcore.callbacks.history import History
 from kcore.callbacks.lookup import get
 from kcore.callbacks.progbar_logger import ProgbarLogger
-from kcore.hooks.hookspecs import KERAS_EVENTS, LOG_SCOPES, hookimpl
+from kcore.hooks.hookspecs import KERAS_EVENTS, LOG_SCOPES
 from kcore.hooks.manager import get_plugin_manager
-
-# The list whose event is being dispatched. Every registered adapter sees every
-# hook call, so an adapter only acts for calls made by its own list (a
-# callback that runs model.evaluate() must not feed its events to fit's list).
-_active = contextvars.ContextVar("kcore_active_callback_list", default=None)
-
-_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}
-
 
 class CallbackList(Callback):
     """Container of ``Callback``s that dispatches each event to them and to plugins.
@@ -171,7 +163,7 @@ class CallbackList(Callback):
             self._add_plugin_defaults()
         self._validate()
         name = f"kcore-callbacks-{id(self):x}"
-        self._pm.register(_make_adapter(self), name=name)
+        self._pm.register(make_adapter(self), name=name)
         self._adapter_name, self._stage, self._depth = name, stage, 1
 
     def _exit(self, exception):
@@ -271,16 +263,16 @@ class CallbackList(Callback):
         if gate["kcore_reduce_logs"]:
             self._hook.kcore_reduce_logs(model=self.model, logs=logs, scope=scope)
         if not self._depth:
-            _call_all(self.callbacks, event, () if index_key is None else (index,), logs)
+            call_directly(self.callbacks, event, () if index_key is None else (index,), logs)
         if gate[hook_name]:
             kwargs = {"model": self.model, "logs": logs}
             if index_key is not None:
                 kwargs[index_key] = index
-            token = _active.set(self)
+            token = active.set(self)
             try:
                 getattr(self._hook, hook_name)(**kwargs)
             finally:
-                _active.reset(token)
+                active.reset(token)
 
 
 class _Session:
@@ -320,94 +312,6 @@ def _define_event(event):
 for _event in KERAS_EVENTS:
     setattr(CallbackList, _event, _define_event(_event))
 del _event
-
-
-# --- the adapter plugin --------------------------------------------------------
-
-class _CallbackAdapter:
-    """The pluggy plugin through which one ``CallbackList`` calls its callbacks.
-
-    It carries a ``kcore_on_*`` implementation only for the events that at
-    least one callback overrides; they are instance attributes set by
-    ``_make_adapter``.
-    """
-
-    def __init__(self, owner):
-        self.owner = owner
-
-    def __repr__(self):
-        names = ", ".join(type(cb).__name__ for cb in self.owner.callbacks)
-        return f"<Keras callbacks [{names}]>"
-
-
-def _make_adapter(owner):
-    adapter = _CallbackAdapter(owner)
-    for event in KERAS_EVENTS:
-        targets = [(cb, getattr(cb, event)) for cb in owner.callbacks if _overrides(cb, event)]
-        if targets:
-            setattr(adapter, "kcore_" + event, _adapter_impl(owner, event, targets))
-    return adapter
-
-
-def _adapter_impl(owner, event, targets):
-    # Per-batch hot path: each variant inlines its loop (pluggy passes arguments by name,
-    # so the variants differ only in the name of the index parameter).
-    def note(callback, exc):
-        exc.add_note(f"in callback {type(callback).__name__}.{event}")
-
-    if "_batch_" in event:
-        def impl(batch, logs):
-            if _active.get() is owner:
-                for callback, method in targets:
-                    try:
-                        method(batch, logs)
-                    except Exception as exc:
-                        note(callback, exc)
-                        raise
-    elif "epoch" in event:
-        def impl(epoch, logs):
-            if _active.get() is owner:
-                for callback, method in targets:
-                    try:
-                        method(epoch, logs)
-                    except Exception as exc:
-                        note(callback, exc)
-                        raise
-    else:
-        def impl(logs):
-            if _active.get() is owner:
-                for callback, method in targets:
-                    try:
-                        method(logs)
-                    except Exception as exc:
-                        note(callback, exc)
-                        raise
-    impl.__name__ = "kcore_" + event
-    return hookimpl(tryfirst=True)(impl)
-
-
-def _call_all(callbacks, event, index_args, logs):
-    args = index_args + (logs,)
-    for callback in callbacks:
-        if not _overrides(callback, event):
-            continue
-        try:
-            getattr(callback, event)(*args)
-        except Exception as exc:
-            exc.add_note(f"in callback {type(callback).__name__}.{event}")
-            raise
-
-
-def _overrides(callback, event):
-    """Whether ``callback`` does something on ``event`` (Callback's no-ops do not count)."""
-    if event in getattr(callback, "__dict__", ()):
-        return True
-    if not isinstance(callback, Callback):
-        return callable(getattr(callback, event, None))
-    if getattr(type(callback), event) is not getattr(Callback, event):
-        return True
-    alias = _ALIASES.get(event)
-    return alias is not None and _overrides(callback, alias)
 
 
 def _warn_unknown_hooks(callback):

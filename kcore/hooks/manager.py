@@ -37,6 +37,9 @@ PLUGINS_GROUP = "kcore.plugins"
 
 _TRUE = ("1", "true", "yes", "on")
 
+# Hooks whose implementations kcore calls one by one (to isolate or attribute failures).
+_NO_WRAPPERS = ("kcore_on_exception", "kcore_default_callbacks")
+
 
 class PluginLoadError(RuntimeError):
     """A ``kcore.plugins`` entry point failed to load in strict mode."""
@@ -174,10 +177,10 @@ class KcorePluginManager(pluggy.PluginManager):
                         f"only the arguments you need, as plain parameters without defaults, "
                         f"e.g. `def {attr}(model, logs):`.",
                     )
-            if hook_name == "kcore_on_exception" and (opts.get("wrapper") or opts.get("hookwrapper")):
+            if hook_name in _NO_WRAPPERS and (opts.get("wrapper") or opts.get("hookwrapper")):
                 raise pluggy.PluginValidationError(
                     plugin,
-                    f"kcore plugin {plugin_name!r}: kcore_on_exception implementations cannot be "
+                    f"kcore plugin {plugin_name!r}: {hook_name} implementations cannot be "
                     f"wrappers (kcore calls each implementation on its own).",
                 )
 

@@ -14,10 +14,10 @@ import inspect
 
 from kcore.backend import serialization
 from kcore.losses.hinge import (CategoricalHinge, Hinge, SquaredHinge, categorical_hinge,
-                                convert_binary_labels_to_hinge, hinge, squared_hinge)
-from kcore.losses.loss import (Loss, LossFunctionWrapper, reduce_values,
-                               reduce_weighted_values, squeeze_or_expand_to_same_rank,
-                               standardize_reduction)
+                                hinge, squared_hinge)
+# reduce_weighted_values: the reduction step of Loss.__call__, for compile-time loss wiring.
+from kcore.losses.loss import (Loss, LossFunctionWrapper, reduce_weighted_values,
+                               squeeze_or_expand_to_same_rank)
 from kcore.losses.probabilistic import (BinaryCrossentropy, BinaryFocalCrossentropy,
                                         CategoricalCrossentropy, CategoricalFocalCrossentropy,
                                         KLDivergence, Poisson, SparseCategoricalCrossentropy,

@@ -276,15 +276,21 @@ class _KerasLoss(LossFunctionWrapper):
     """Built-in losses: their config holds their constructor arguments, not ``fn``."""
 
     _config_keys = ()
+    # Arguments Keras 3 leaves out of the config (so a reloaded loss silently loses them);
+    # kcore adds them when they differ from the default, so configs of default-constructed
+    # losses stay identical to Keras's.
+    _extra_config_defaults = {}
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, dtype=None, **kwargs):
         super().__init__(fn, reduction=reduction, name=name, dtype=dtype, **kwargs)
-        for key in self._config_keys:
+        for key in (*self._config_keys, *self._extra_config_defaults):
             setattr(self, key, kwargs[key])
 
     def get_config(self):
         cfg = Loss.get_config(self)
         cfg.update({k: self._fn_kwargs[k] for k in self._config_keys})
+        cfg.update({k: self._fn_kwargs[k] for k, default in self._extra_config_defaults.items()
+                    if self._fn_kwargs[k] != default})
         return cfg
 
     @classmethod

@@ -253,7 +253,8 @@ class SparseCategoricalCrossentropy(_KerasLoss):
         ...     [1, 2], [[0.05, 0.95, 0.0], [0.1, 0.8, 0.1]]))  # ~1.177
     """
 
-    _config_keys = ("from_logits", "ignore_class", "axis")
+    _config_keys = ("from_logits", "ignore_class")
+    _extra_config_defaults = {"axis": -1}
 
     def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  axis=-1, name="sparse_categorical_crossentropy", dtype=None):

@@ -134,7 +134,7 @@ class CosineSimilarity(_KerasLoss):
         reduction, name, dtype: as for ``kcore.losses.Loss``.
     """
 
-    _config_keys = ("axis",)
+    _extra_config_defaults = {"axis": -1}
 
     def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
                  dtype=None):
@@ -153,7 +153,7 @@ class Huber(_KerasLoss):
         reduction, name, dtype: as for ``kcore.losses.Loss``.
     """
 
-    _config_keys = ("delta",)
+    _extra_config_defaults = {"delta": 1.0}
 
     def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss",
                  dtype=None):

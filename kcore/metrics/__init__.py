@@ -34,7 +34,7 @@ from kcore.metrics.accuracy import (Accuracy, BinaryAccuracy, CategoricalAccurac
 from kcore.metrics.metric import Metric
 from kcore.metrics.probabilistic import (BinaryCrossentropy, CategoricalCrossentropy,
                                          SparseCategoricalCrossentropy)
-from kcore.metrics.reduction import Mean, MeanMetricWrapper, Sum, reduce_to_samplewise_values
+from kcore.metrics.reduction import Mean, MeanMetricWrapper, Sum
 from kcore.metrics.regression import (MeanAbsoluteError, MeanAbsolutePercentageError,
                                       MeanSquaredError, MeanSquaredLogarithmicError,
                                       RootMeanSquaredError)

@@ -11,31 +11,31 @@ def _matches(y_true, y_pred):
 
 
 def accuracy(y_true, y_pred):
-    """Per sample, the fraction of entries where ``y_pred == y_true`` (over the last axis)."""
+    """1.0 where ``y_pred == y_true``, else 0.0, element-wise (``Accuracy`` averages them)."""
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
-    return ops.mean(_matches(y_true, y_pred), axis=-1)
+    return _matches(y_true, y_pred)
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Per sample, the fraction of entries where ``(y_pred > threshold) == y_true``.
+    """1.0 where ``(y_pred > threshold) == y_true``, else 0.0, element-wise.
 
     Example:
         >>> kcore.metrics.binary_accuracy([[1], [0]], [[0.9], [0.8]]).numpy()
-        array([1., 0.], dtype=float32)
+        array([[1.], [0.]], dtype=float32)
     """
-    y_true = ops.convert_to_tensor(y_true)
     y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
     y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
     y_pred = ops.cast(ops.greater(y_pred, threshold), y_true.dtype)
-    return ops.mean(_matches(y_true, y_pred), axis=-1)
+    return _matches(y_true, y_pred)
 
 
 def categorical_accuracy(y_true, y_pred):
     """Per sample, 1.0 where ``argmax(y_pred) == argmax(y_true)`` (one-hot labels), else 0."""
-    y_true = ops.argmax(ops.convert_to_tensor(y_true), axis=-1)
     y_pred = ops.convert_to_tensor(y_pred)
+    y_true = ops.cast(ops.argmax(ops.convert_to_tensor(y_true), axis=-1), y_pred.dtype)
     true_shape = tuple(y_true.shape)
     reshape = len(y_true.shape) == len(y_pred.shape)
     if reshape:
@@ -53,7 +53,7 @@ def sparse_categorical_accuracy(y_true, y_pred):
     ``y_true`` may have shape ``(batch,)`` or ``(batch, 1)``.
     """
     y_pred = ops.convert_to_tensor(y_pred)
-    y_true = ops.convert_to_tensor(y_true)
+    y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
     true_shape = tuple(y_true.shape)
     reshape = len(true_shape) == len(y_pred.shape) and true_shape[-1] == 1
     if reshape:

@@ -19,8 +19,8 @@ from kcore.backend import config
 from kcore.backend.autodiff import primitive
 from kcore.ops.core import convert_to_tensor
 
-__all__ = ["conv", "depthwise_conv", "separable_conv", "conv_transpose", "max_pool",
-           "average_pool"]
+__all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool",
+           "separable_conv"]
 
 
 # -- argument handling ----------------------------------------------------------------------
@@ -210,7 +210,7 @@ def _conv_transpose(x, kernel, strides, crops, dilation, data_format):
     """
     x = _last(x, data_format)
     window, (f, c) = kernel.shape[:-2], kernel.shape[-2:]
-    nd, n, size = len(window), x.shape[0], x.shape[1:-1]
+    n, size = x.shape[0], x.shape[1:-1]
     w = kernel.reshape(-1, c)
     xm = x.reshape(-1, c)
     full = tuple((i - 1) * s + (k - 1) * d + 1
@@ -333,7 +333,8 @@ def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, paddin
 
 
 def _transpose_crops(size, window, strides, padding, output_padding, dilation):
-    """Keras's rule (``compute_conv_transpose_padding_args_for_jax``) as crops of the full output."""
+    """Keras's padding rule (``compute_conv_transpose_padding_args_for_jax``) as crops of
+    the full output ``(in - 1) * s + (k - 1) * d + 1``."""
     padding = str(padding).lower()
     if padding not in ("valid", "same"):
         raise ValueError(f"conv_transpose: `padding` must be 'valid' or 'same', got {padding!r}.")
@@ -406,6 +407,11 @@ def _untile(t, shape):
     return _pad(merged, tuple((0, n - m) for n, m in zip(shape[1:-1], merged.shape[1:-1])))
 
 
+def _spread(nd):
+    """Index that turns pooled ``(N, *out, C)`` into ``(N, o1, 1, o2, 1, ..., C)``."""
+    return (slice(None),) + (slice(None), None) * nd + (slice(None),)
+
+
 def _lowest(dtype):
     return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
 
@@ -428,12 +434,11 @@ def _max_pool_tiles(x, tiles, data_format):
         [tiles.shape[a] if a in axes else 1 for a in range(tiles.ndim)])
 
     def vjp(g):
-        spread = (slice(None),) + (slice(None), None) * nd + (slice(None),)
-        score = (tiles == out[spread]) * rank
+        score = (tiles == out[_spread(nd)]) * rank
         best = score
         for a in axes:
             best = best.max(axis=a, keepdims=True)
-        cols = (score == best) * _last(g, data_format)[spread]
+        cols = (score == best) * _last(g, data_format)[_spread(nd)]
         return (_first(_untile(cols, x.shape), data_format),)
 
     return _first(out, data_format), vjp
@@ -455,8 +460,7 @@ def _max_pool(x, pool_size, strides, pads, data_format):
         g = _last(g, data_format)
         # Ties send the whole gradient to the first maximum in row-major window order.
         idx = flat.argmax(axis=-2)
-        cols = np.where(np.arange(kvol)[:, None] == idx[..., None, :], g[..., None, :],
-                        np.zeros((), g.dtype))
+        cols = (np.arange(kvol)[:, None] == idx[..., None, :]) * g[..., None, :]
         cols = cols.reshape(out.shape[:-1] + tuple(pool_size) + out.shape[-1:])
         dxp = _col2im(cols, xp.shape, pool_size, strides, (1,) * nd)
         return (_first(_pad(dxp, tuple((-l, -r) for l, r in pads)), data_format),)
@@ -477,9 +481,7 @@ def _average_pool(x, pool_size, strides, pads, data_format):
 
         def vjp(g):
             gk = _last(g, data_format) / np.asarray(kvol, g.dtype)
-            gk = gk.reshape(gk.shape[:1] + sum(((o, 1) for o in gk.shape[1:-1]), ())
-                            + gk.shape[-1:])
-            cols = np.broadcast_to(gk, tiles.shape)
+            cols = np.broadcast_to(gk[_spread(nd)], tiles.shape)
             return (_first(_untile(cols, x.shape), data_format),)
 
         return _first(out, data_format), vjp
@@ -492,8 +494,8 @@ def _average_pool(x, pool_size, strides, pads, data_format):
     out = win.sum(axis=tuple(range(1 + nd, 1 + 2 * nd))) / count
 
     def vjp(g):
-        gc = (_last(g, data_format) / count).reshape(out.shape[:1 + nd] + (1,) * nd + out.shape[-1:])
-        cols = np.broadcast_to(gc, win.shape)
+        gc = _last(g, data_format) / count
+        cols = np.broadcast_to(gc[(Ellipsis,) + (None,) * nd + (slice(None),)], win.shape)
         dxp = _col2im(cols, xp.shape, pool_size, strides, (1,) * nd)
         return (_first(_pad(dxp, tuple((-l, -r) for l, r in pads)), data_format),)
 

@@ -48,7 +48,10 @@ def resolve_loss(identifier, y_true, y_pred):
             identifier = "sparse_categorical_crossentropy"
         else:
             identifier = "categorical_crossentropy"
-    return losses_mod.get(identifier)
+    loss = losses_mod.get(identifier)
+    if not isinstance(loss, losses_mod.Loss):
+        loss = losses_mod.LossFunctionWrapper(loss, name=getattr(loss, "__name__", "loss"))
+    return loss
 
 
 class CompileLoss:

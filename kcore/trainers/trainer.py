@@ -61,11 +61,8 @@ def _batch_size(x):
 
 
 def _verbose_mode(verbose):
-    if verbose == "auto":
-        import sys
-
-        return 1 if sys.stdout.isatty() else 2
-    return int(verbose)
+    # "auto" is resolved by ProgbarLogger (1 on a terminal, 2 otherwise).
+    return verbose if verbose == "auto" else int(verbose)
 
 
 class Trainer:
@@ -257,16 +254,16 @@ class Trainer:
         self._loss_tracker.update_state(loss.value, sample_weight=_batch_size(x))
         variables = self.trainable_weights
         grads = tape._gradient_arrays(loss, variables)
-        self._apply_gradients(grads, variables, x, y, y_pred, loss)
+        self._apply_gradients(grads, variables, x, y, sample_weight, y_pred, loss)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
-    def _apply_gradients(self, grads, variables, x, y, y_pred, loss):
+    def _apply_gradients(self, grads, variables, x, y, sample_weight, y_pred, loss):
         hooks = self._active_callbacks
-        if hooks is not None and _wants_step_hooks(hooks):
+        if hooks is not None and hooks.has_step_hooks:
             from kcore.hooks import StepContext
 
             step = StepContext(batch_index=self._current_step, epoch=self._current_epoch, x=x, y=y,
-                               sample_weight=None, outputs=y_pred, loss=loss, grads=grads,
+                               sample_weight=sample_weight, outputs=y_pred, loss=loss, grads=grads,
                                variables=variables)
             hooks.reduce_gradients(step)
             hooks.before_apply_gradients(step)
@@ -489,15 +486,6 @@ class Trainer:
     # -- compile config (saving) --------------------------------------------------------
     def get_compile_config(self):
         return dict(self._compile_config) if self._compile_config else None
-
-
-_STEP_HOOKS = ("kcore_reduce_gradients", "kcore_before_apply_gradients",
-               "kcore_after_apply_gradients")
-
-
-def _wants_step_hooks(hooks):
-    gate = hooks._gate
-    return gate[_STEP_HOOKS[0]] or gate[_STEP_HOOKS[1]] or gate[_STEP_HOOKS[2]]
 
 
 class _Distribute:

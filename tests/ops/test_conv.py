@@ -44,6 +44,10 @@ def naive_conv(x, w, strides, pads, dilation):
     return y
 
 
+def per_dim(v, nd):
+    return (v,) * nd if v is None or isinstance(v, int) else tuple(v)
+
+
 def to_first(a):
     return np.moveaxis(a, -1, 1)
 
@@ -177,7 +181,7 @@ def keras_transpose_length(n, k, s, padding, output_padding, d):
 
 def naive_conv_transpose(x, w, strides, padding, output_padding, dilation):
     """TF ``conv2d_transpose``: scatter every input cell, then crop as the SAME conv does."""
-    n, *size, c = x.shape
+    n, *size, _ = x.shape
     *window, f, _ = w.shape
     full = [(i - 1) * s + (k - 1) * d + 1 for i, k, s, d in zip(size, window, strides, dilation)]
     y = np.zeros((n, *full, f))
@@ -190,11 +194,13 @@ def naive_conv_transpose(x, w, strides, padding, output_padding, dilation):
     out = np.zeros((n, *lengths, f))
     starts = [max(fl - L, 0) // 2 if padding == "same" else 0 for fl, L in zip(full, lengths)]
     src = tuple(slice(b, b + min(L, fl - b)) for b, L, fl in zip(starts, lengths, full))
-    out[(slice(None),) + tuple(slice(0, sl.stop - sl.start) for sl in src)] = y[(slice(None),) + src]
+    dst = tuple(slice(0, sl.stop - sl.start) for sl in src)
+    out[(slice(None),) + dst] = y[(slice(None),) + src]
     return out
 
 
-TRANSPOSE_CASES = [  # input, kernel (*k, filters, channels), strides, padding, output_padding, dilation
+# input, kernel (*k, filters, channels), strides, padding, output_padding, dilation
+TRANSPOSE_CASES = [
     ((2, 5, 3), (3, 4, 3), 2, "valid", None, 1),
     ((2, 5, 3), (3, 4, 3), 2, "same", None, 1),
     ((2, 5, 3), (2, 4, 3), 3, "valid", None, 1),
@@ -217,9 +223,8 @@ def test_conv_transpose_matches_naive(xs, ws, strides, padding, output_padding, 
                                       data_format):
     x, w = rand(*xs), rand(*ws)
     nd = len(xs) - 2
-    tup = lambda v: (v,) * nd if v is None or isinstance(v, int) else v  # noqa: E731
-    want = naive_conv_transpose(x, w, tup(strides), padding, tup(output_padding),
-                                tup(dilation))
+    want = naive_conv_transpose(x, w, per_dim(strides, nd), padding,
+                                per_dim(output_padding, nd), per_dim(dilation, nd))
     xin = to_first(x) if data_format == "channels_first" else x
     got = ops.conv_transpose(xin, w, strides, padding, output_padding, data_format,
                              dilation).numpy()
@@ -275,8 +280,8 @@ POOL_CASES = [  # input, pool, strides, padding
 def test_pool_matches_naive(op, reduce, xs, pool, strides, padding, data_format):
     x = rand(*xs)
     nd = len(xs) - 2
-    tup = lambda v: (v,) * nd if isinstance(v, int) else v  # noqa: E731
-    want = naive_pool(x, tup(pool), tup(pool if strides is None else strides), padding, reduce)
+    want = naive_pool(x, per_dim(pool, nd), per_dim(pool if strides is None else strides, nd),
+                      padding, reduce)
     xin = to_first(x) if data_format == "channels_first" else x
     got = op(xin, pool, strides, padding, data_format).numpy()
     if data_format == "channels_first":

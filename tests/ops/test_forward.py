@@ -394,11 +394,13 @@ def test_operators(make):
     assert a.astype("float64").dtype == "float64"
 
 
-@pytest.mark.xfail(strict=True, reason="backend: Variable uses np.ascontiguousarray, which turns "
-                   "a 0-d value into shape (1,); reported to the lead")
 def test_scalar_variable_keeps_shape():
     v = Variable(np.float32(2.5))
     assert v.shape == () and float(v) == 2.5
+
+
+def test_cast_accepts_numpy_dtype_objects():
+    assert ops.cast(np.ones(2, np.float32), np.dtype("float64")).dtype == "float64"
 
 
 def test_scalar_tensor_conversions():
