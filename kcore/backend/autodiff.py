@@ -8,7 +8,9 @@ returns it together with its vector-Jacobian product (VJP)::
         out = np.exp(x)
         return out, lambda g: (g * out,)
 
-The VJP returns one gradient per positional input (``None`` where there is none). The
+The VJP returns one gradient per positional input (``None`` where there is none). A VJP
+declared with a second parameter, ``vjp(g, needs)``, receives a tuple of booleans saying
+which inputs need a gradient, so it can skip work (e.g. ``matmul`` on a data batch). The
 gradient may have the *broadcast* shape; it is reduced to the input's shape in exactly one
 place, ``_unbroadcast``. Keyword arguments of a primitive are static (axes, flags).
 
@@ -272,7 +274,10 @@ class GradientTape:
                 g = grads.get(id(outs[0]))
                 if g is None:
                     continue
-                gin = vjp(g)
+                if vjp.__code__.co_argcount == 2:
+                    gin = vjp(g, tuple(i in parents for i in range(len(args))))
+                else:
+                    gin = vjp(g)
             for i in parents:
                 gi = gin[i]
                 if gi is None:

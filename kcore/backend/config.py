@@ -4,6 +4,8 @@ These mirror ``keras.config``: ``floatx()`` is ``"float32"`` unless changed with
 ``set_floatx``; every op that creates floating-point data without an explicit dtype uses it.
 """
 
+import functools
+
 import numpy as np
 
 _FLOATX = "float32"
@@ -24,6 +26,7 @@ def set_floatx(value):
     if value not in _ALLOWED_FLOATX:
         raise ValueError(f"Unknown floatx type {value!r}; expected one of {_ALLOWED_FLOATX}.")
     _FLOATX = value
+    _standardize_cached.cache_clear()  # "float" maps to floatx
 
 
 def epsilon():
@@ -62,6 +65,18 @@ def standardize_dtype(dtype):
     """Returns the canonical string name of ``dtype``; ``None`` means ``floatx()``."""
     if dtype is None:
         return _FLOATX
+    try:
+        return _standardize_cached(dtype)
+    except TypeError:  # unhashable input
+        return _standardize(dtype)
+
+
+@functools.lru_cache(maxsize=256)
+def _standardize_cached(dtype):
+    return _standardize(dtype)
+
+
+def _standardize(dtype):
     if isinstance(dtype, np.dtype):
         # Before the Python-type checks: np.dtype("float64") == float is True in numpy.
         return dtype.name

@@ -1,4 +1,9 @@
-"""Core layers: ``Dense``, ``Activation``, ``Identity``."""
+"""Core layers: ``Dense``, ``Activation``, ``Identity``, ``Masking``.
+
+``EinsumDense``, ``Embedding`` and ``Lambda`` live in their own modules.
+"""
+
+import numpy as np
 
 from kcore import activations, constraints, initializers, regularizers
 from kcore import ops
@@ -87,12 +92,15 @@ class Activation(Layer):
 
     Args:
         activation: a name (``"relu"``) or a callable.
+
+    Input shape: any. Output shape: the input's.
     """
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)
         self.activation = activations.get(activation)
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -107,14 +115,67 @@ class Activation(Layer):
 
 
 class Identity(Layer):
-    """Returns its input unchanged (a placeholder layer)."""
+    """Returns its input unchanged (a placeholder layer).
+
+    Input shape: any. Output shape: the input's.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.built = True
 
     def call(self, inputs):
         return inputs
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value``.
+
+    The output is the input with those timesteps zeroed, and it carries a boolean mask
+    ``(batch, steps)`` (``False`` = skip) that mask-aware downstream layers (RNNs, merges,
+    losses) honour.
+
+    Args:
+        mask_value: the padding value that marks a timestep as masked.
+
+    Input shape: ``(batch, steps, features)`` (any rank >= 2). Output shape: the input's.
+
+    Example:
+        >>> x = np.array([[[1.0], [0.0]]])
+        >>> y = kcore.layers.Masking()(x)
+        >>> y._keras_mask
+        array([[ True, False]])
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, dict) and mask_value.get("config") is not None:
+            mask_value = mask_value["config"].get("value", mask_value)
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def _keep(self, inputs):
+        x = np.asarray(getattr(inputs, "value", inputs))
+        return np.any(x != self.mask_value, axis=-1)
+
+    def compute_mask(self, inputs, previous_mask=None):
+        return self._keep(inputs)
+
+    def call(self, inputs):
+        keep = self._keep(inputs)
+        outputs = ops.where(keep[..., None], inputs, np.zeros((), inputs.dtype))
+        outputs._keras_mask = keep
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        cfg = super().get_config()
+        cfg["mask_value"] = self.mask_value
+        return cfg

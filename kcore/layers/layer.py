@@ -33,6 +33,15 @@ from kcore.layers.input_spec import InputSpec, check_input_spec
 
 _names = {}
 _state = threading.local()
+# Bumped whenever any layer gains a sub-layer, a weight, or changes `trainable`; the cached
+# layer/weight lists below are rebuilt only then, so per-step weight queries cost nothing.
+# (Mutating a list attribute in place after the layer is built is not seen: assign a new list.)
+_structure_version = [0]
+
+
+def bump_structure_version():
+    """Invalidates every layer's cached sub-layer and weight lists."""
+    _structure_version[0] += 1
 # Attributes that hold references but are not children to track.
 _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_call_signature", "_losses",
                         "_parent_names", "_build_shapes", "_input_spec"})
@@ -150,6 +159,8 @@ class Layer:
 
     # -- attribute tracking -------------------------------------------------------------
     def __setattr__(self, name, value):
+        if isinstance(value, (Layer, Variable, list, tuple, dict)) and name not in _UNTRACKED:
+            _structure_version[0] += 1
         if isinstance(value, Layer) and name not in _UNTRACKED and value is not self:
             tracked = self._layers_tracked
             if not any(value is t for t in tracked):
@@ -172,7 +183,21 @@ class Layer:
                         found.append(item)
         return found
 
+    def _cached(self, key, compute):
+        cache = self.__dict__.get("_structure_cache")
+        if cache is None or cache[0] != _structure_version[0]:
+            cache = (_structure_version[0], {})
+            object.__setattr__(self, "_structure_cache", cache)
+        value = cache[1].get(key)
+        if value is None:
+            value = cache[1][key] = compute()
+        return list(value)
+
     def _flatten_layers(self, include_self=True, recursive=True):
+        return self._cached(("flat", include_self, recursive),
+                            lambda: self._compute_flatten_layers(include_self, recursive))
+
+    def _compute_flatten_layers(self, include_self, recursive):
         seen = set()
         out = []
 
@@ -215,6 +240,7 @@ class Layer:
         value = bool(value)
         for layer in self._flatten_layers():
             layer._trainable = value
+        bump_structure_version()
 
     @property
     def input_spec(self):
@@ -240,6 +266,9 @@ class Layer:
     @property
     def weights(self):
         """All weights: this layer's own, then each child layer's, in tracking order."""
+        return self._cached("weights", self._compute_weights)
+
+    def _compute_weights(self):
         out, seen = [], set()
         for layer in self._flatten_layers():
             for v in layer._own_weights():
@@ -254,6 +283,9 @@ class Layer:
 
     @property
     def trainable_weights(self):
+        return self._cached("trainable_weights", self._compute_trainable_weights)
+
+    def _compute_trainable_weights(self):
         if not self.trainable:
             return []
         out, seen = [], set()
@@ -334,6 +366,7 @@ class Layer:
         var.regularizer = regularizers_mod.get(regularizer)
         var.constraint = constraints_mod.get(constraint)
         self._own_variables.append(var)
+        bump_structure_version()
         return var
 
     def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True,
@@ -354,10 +387,13 @@ class Layer:
         """Losses added during the last call plus weight-regularization penalties."""
         out = []
         for layer in self._flatten_layers():
-            out.extend(layer._losses)
-            for v in layer._own_weights():
-                if v.regularizer is not None and v.trainable:
-                    out.append(v.regularizer(v))
+            if layer._losses:
+                out.extend(layer._losses)
+        for v in self._cached("regularized", lambda: [
+                v for layer in self._flatten_layers() for v in layer._own_weights()
+                if v.regularizer is not None]):
+            if v.trainable:
+                out.append(v.regularizer(v))
         return out
 
     def _clear_losses(self):

@@ -30,7 +30,8 @@ _name_counts = {}
 
 
 def to_snake_case(name):
-    """``"MeanSquaredError"`` → ``"mean_squared_error"``, ``"IoU"`` → ``"io_u"`` (Keras's rule)."""
+    """Keras's snake_case rule: ``"MeanSquaredError"`` → ``"mean_squared_error"``, ``"IoU"`` →
+    ``"io_u"``."""
     name = re.sub(r"\W+", "", name)
     name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
@@ -94,6 +95,11 @@ def align_sample_weight(values, sample_weight):
     if 0 < len(wshape) < len(vshape) and vshape[:len(wshape)] == wshape:
         sample_weight = sample_weight.reshape(wshape + (1,) * (len(vshape) - len(wshape)))
         wshape = tuple(sample_weight.shape)
+    if len(wshape) > len(vshape):
+        raise ValueError(
+            f"`sample_weight` of shape {wshape} has more dimensions than the losses "
+            f"{vshape}; reduce the weights to the losses' shape first."
+        )
     try:
         np.broadcast_shapes(vshape, wshape)
     except ValueError:
@@ -101,11 +107,6 @@ def align_sample_weight(values, sample_weight):
             f"`sample_weight` of shape {wshape} cannot be applied to losses of shape {vshape}. "
             "Pass one weight per sample (shape (batch,)) or one per loss entry."
         ) from None
-    if len(wshape) > len(vshape):
-        raise ValueError(
-            f"`sample_weight` of shape {wshape} has more dimensions than the losses "
-            f"{vshape}; reduce the weights to the losses' shape first."
-        )
     return values, sample_weight
 
 
@@ -133,7 +134,8 @@ def apply_mask(sample_weight, mask, dtype, reduction):
         mask = mask * (total / valid if valid else 0.0)
     if sample_weight is None:
         return mask
-    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, ops.convert_to_tensor(sample_weight, dtype=dtype))
+    sample_weight = ops.convert_to_tensor(sample_weight, dtype=dtype)
+    mask, sample_weight = squeeze_or_expand_to_same_rank(mask, sample_weight)
     return sample_weight * mask
 
 
@@ -147,7 +149,8 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         divisor = ops.cast(ops.sum(sample_weight), loss.dtype)
         return loss / divisor if float(divisor) != 0.0 else loss * 0.0
-    return loss / int(np.prod(values.shape))
+    count = int(np.prod(values.shape))
+    return loss / count if count else loss * 0.0
 
 
 def reduce_weighted_values(values, sample_weight=None, mask=None,
@@ -269,7 +272,8 @@ class LossFunctionWrapper(Loss):
         return cls(**config)
 
     def __repr__(self):
-        return f"<LossFunctionWrapper({getattr(self.fn, '__name__', self.fn)}, kwargs={self._fn_kwargs})>"
+        fn = getattr(self.fn, "__name__", self.fn)
+        return f"<LossFunctionWrapper({fn}, kwargs={self._fn_kwargs})>"
 
 
 class _KerasLoss(LossFunctionWrapper):

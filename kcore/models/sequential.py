@@ -1,7 +1,7 @@
 """``Sequential``: a plain stack of layers, each with one input and one output."""
 
 from kcore.layers.input_layer import Input, InputLayer, KerasTensor
-from kcore.layers.layer import Layer
+from kcore.layers.layer import Layer, bump_structure_version
 from kcore.models.model import Model
 
 
@@ -47,6 +47,7 @@ class Sequential(Model):
                     "to tell them apart."
                 )
             self._stack.append(layer)
+        bump_structure_version()
         self.built = False
         if rebuild:
             self._maybe_rebuild()
@@ -56,6 +57,7 @@ class Sequential(Model):
         if not self._stack:
             raise TypeError("There are no layers in the model.")
         layer = self._stack.pop()
+        bump_structure_version()
         self.built = False
         if rebuild:
             self._maybe_rebuild()

@@ -134,7 +134,8 @@ def _col2im(cols, shape, window, strides, dilation):
 
 
 # -- convolution primitives -----------------------------------------------------------------
-# Below this many channels per group, im2col copies faster into a window-major buffer.
+# Up to this many channels per group, im2col copies faster into a window-major buffer and
+# col2im reads position-major patch gradients faster; above it, the other way round.
 _WINDOW_MAJOR_CHANNELS = 4
 
 
@@ -150,6 +151,22 @@ def _im2col(win, m):
             range(1 + nd))
         return win.transpose(order).reshape(win.shape[-2], -1, m).transpose(0, 2, 1)
     return np.moveaxis(win, -2, 0).reshape(win.shape[-2], m, -1)
+
+
+def _patch_grads(gg, w, n, out, window):
+    """Gradient of the patches, ``gg (G, M, Fg) @ w (G, kc, Fg).T``, as ``(N, *out, *window,
+    G, Cg)`` for col2im. With many channels one GEMM per kernel offset (a broadcast
+    ``matmul``) writes each offset's block contiguously, which col2im then reads faster.
+    """
+    groups, cg = gg.shape[0], w.shape[1] // int(np.prod(window))
+    nd = len(window)
+    if cg <= _WINDOW_MAJOR_CHANNELS:
+        dcols = np.matmul(gg, w.transpose(0, 2, 1)).reshape((groups, n) + out + window + (cg,))
+        return np.moveaxis(dcols, 0, -2)
+    wk = w.reshape(groups, -1, cg, w.shape[-1]).transpose(0, 1, 3, 2)
+    dcols = np.matmul(gg[:, None], wk).reshape((groups,) + window + (n,) + out + (cg,))
+    order = tuple(range(1 + nd, 2 + 2 * nd)) + tuple(range(1, 1 + nd)) + (0, 2 + 2 * nd)
+    return dcols.transpose(order)
 
 
 def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format):
@@ -173,9 +190,8 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format):
         gg = np.moveaxis(_last(g, data_format).reshape(m, groups, fg), 1, 0)
         dw = np.matmul(cols.transpose(0, 2, 1), gg).reshape((groups,) + window + (cg, fg))
         dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape)
-        dcols = np.matmul(gg, w.transpose(0, 2, 1))
-        dcols = np.moveaxis(dcols.reshape((groups, n) + out + window + (cg,)), 0, -2)
-        dxp = _col2im(dcols, xp.shape[:-1] + (groups, cg), window, strides, dilation)
+        dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),
+                      window, strides, dilation)
         dx = _pad(dxp.reshape(xp.shape), tuple((-l, -r) for l, r in pads))
         return _first(dx, data_format), dkernel
 

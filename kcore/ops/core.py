@@ -80,6 +80,8 @@ def _cast(x, dtype):
 
 def cast(x, dtype):
     """Casts ``x`` to ``dtype``; differentiable between float types."""
+    if not isinstance(x, (Tensor, np.ndarray)):
+        x = as_array(x)
     return _cast(x, dtype=config.standardize_dtype(dtype))
 
 

@@ -28,7 +28,14 @@ def matmul(x1, x2):
     x2 = np.asarray(x2)
     out = np.matmul(x1, x2)
 
-    def vjp(g):
+    def vjp(g, needs=(True, True)):
+        if x1.ndim >= 2 and x2.ndim == 2:
+            # The common (batch, ..., in) @ (in, out) case: one GEMM per needed gradient.
+            ga = np.matmul(g, x2.T) if needs[0] else None
+            gb = None
+            if needs[1]:
+                gb = np.matmul(x1.reshape(-1, x1.shape[-1]).T, g.reshape(-1, g.shape[-1]))
+            return ga, gb
         # Promote 1-D operands to matrices, as the forward does, then undo the promotion.
         a = x1[None, :] if x1.ndim == 1 else x1
         b = x2[:, None] if x2.ndim == 1 else x2
@@ -36,11 +43,11 @@ def matmul(x1, x2):
             g = np.expand_dims(g, -1)
         if x1.ndim == 1:
             g = np.expand_dims(g, -2)
-        ga = np.matmul(g, np.swapaxes(b, -1, -2))
-        gb = np.matmul(np.swapaxes(a, -1, -2), g)
-        if x1.ndim == 1:
+        ga = np.matmul(g, np.swapaxes(b, -1, -2)) if needs[0] else None
+        gb = np.matmul(np.swapaxes(a, -1, -2), g) if needs[1] else None
+        if x1.ndim == 1 and ga is not None:
             ga = ga.reshape(ga.shape[:-2] + (-1,)).reshape(-1, x1.shape[0]).sum(0)
-        if x2.ndim == 1:
+        if x2.ndim == 1 and gb is not None:
             gb = gb[..., 0].reshape(-1, x2.shape[0]).sum(0)
         return ga, gb
 

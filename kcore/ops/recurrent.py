@@ -1,0 +1,518 @@
+"""Fused recurrent primitives: a whole LSTM / GRU / SimpleRNN sequence as one op.
+
+Each op runs the recurrence over time with numpy and returns a hand-written BPTT VJP:
+
+* the input projection ``x @ kernel + bias`` of *all* time steps is one GEMM, and so are
+  its gradients ``d_kernel = X^T dZ`` and ``dx = dZ kernel^T`` after the backward loop;
+* each step does one fused gate GEMM ``h @ recurrent_kernel``; the backward loop stores the
+  pre-activation gradients ``dZ`` of every step, so ``d_recurrent_kernel = H^T dZ`` is one
+  GEMM over all steps too;
+* the Python loop runs over time steps only; arrays are preallocated, time-major and in the
+  inputs' dtype (float32 in practice).
+
+Masks (``(batch, time)`` booleans) follow Keras's ``backend.rnn``: at a masked step the
+states are carried over unchanged and the output repeats the previous output (zeros before
+the first unmasked step), or is zero with ``zero_output_for_mask=True``. With
+``go_backwards=True`` the sequence is read from the end and the returned sequence is in
+that (reversed) order, as in Keras.
+
+Gate activations are given by name (``"tanh"``, ``"sigmoid"``, ``"relu"``,
+``"hard_sigmoid"``, ``"linear"``); ``FUSED_ACTIVATIONS`` lists them. Layers fall back to a
+step-by-step loop of ``kcore.ops`` for any other activation.
+"""
+
+import numpy as np
+
+from kcore.backend.autodiff import is_recording, primitive
+
+__all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence", "FUSED_ACTIVATIONS"]
+
+
+# -- activations: y = f(x) in place, and f'(x) written in terms of y ----------------------
+def _sigmoid_(a):
+    # sigmoid(x) = (tanh(x / 2) + 1) / 2: one transcendental, no overflow for large |x|.
+    a *= 0.5
+    np.tanh(a, out=a)
+    a *= 0.5
+    a += 0.5
+
+
+def _hard_sigmoid_(a):
+    a += 3.0
+    np.clip(a, 0.0, 6.0, out=a)
+    a /= 6.0
+
+
+_FORWARD = {
+    "tanh": lambda a: np.tanh(a, out=a),
+    "sigmoid": _sigmoid_,
+    "relu": lambda a: np.maximum(a, 0, out=a),
+    "hard_sigmoid": _hard_sigmoid_,
+    "linear": lambda a: None,
+}
+_DERIVATIVE = {
+    "tanh": lambda y: 1.0 - y * y,
+    "sigmoid": lambda y: y * (1.0 - y),
+    "relu": lambda y: (y > 0).astype(y.dtype),
+    "hard_sigmoid": lambda y: ((y > 0) & (y < 1)).astype(y.dtype) / 6.0,
+    "linear": lambda y: np.ones_like(y),
+}
+FUSED_ACTIVATIONS = frozenset(_FORWARD)
+
+
+class _Gates:
+    """Applies per-column-block activations to a gate pre-activation array in place.
+
+    Args:
+        blocks: ``[(start, stop, name), ...]`` column blocks of the last axis.
+        width: the last axis' size.
+        dtype: the arrays' dtype.
+
+    When every block is ``sigmoid`` or ``tanh`` (the default LSTM/GRU case), the whole array
+    is activated in four ufunc calls: both are ``s * tanh(s * x) + b`` with ``s, b`` equal to
+    ``1/2, 1/2`` (sigmoid) or ``1, 0`` (tanh), and their derivatives are ``p + y (r - y)``.
+    """
+
+    def __init__(self, blocks, width, dtype):
+        for _, _, name in blocks:
+            if name not in _FORWARD:
+                raise ValueError(f"No fused kernel for activation {name!r}; known: "
+                                 f"{sorted(_FORWARD)}.")
+        self.blocks = blocks
+        self.fast = all(name in ("sigmoid", "tanh") for _, _, name in blocks)
+        if self.fast:
+            self.scale = np.ones(width, dtype)
+            self.shift = np.zeros(width, dtype)
+            self.p = np.ones(width, dtype)
+            self.r = np.zeros(width, dtype)
+            for lo, hi, name in blocks:
+                if name == "sigmoid":
+                    self.scale[lo:hi] = self.shift[lo:hi] = 0.5
+                    self.p[lo:hi], self.r[lo:hi] = 0.0, 1.0
+
+    def __call__(self, a):
+        if self.fast:
+            a *= self.scale
+            np.tanh(a, out=a)
+            a *= self.scale
+            a += self.shift
+        else:
+            for lo, hi, name in self.blocks:
+                _FORWARD[name](a[..., lo:hi])
+
+    def derivative(self, y):
+        """``f'(x)`` for the activated array ``y = f(x)`` (any leading shape)."""
+        if self.fast:
+            return self.p + y * (self.r - y)
+        d = np.empty_like(y)
+        for lo, hi, name in self.blocks:
+            d[..., lo:hi] = _DERIVATIVE[name](y[..., lo:hi])
+        return d
+
+
+# -- shared plumbing: time-major inputs, the all-steps input projection, masks ------------
+class _Sequence:
+    """The input side of a fused recurrence, time-major and in processing order.
+
+    ``X`` is ``(T, B, in)``, ``XW = X @ kernel + input_bias`` is ``(T, B, G*units)``, ``M``
+    the mask as ``(T, B, 1)`` booleans or ``None`` (an all-true mask counts as none).
+    """
+
+    def __init__(self, x, kernel, input_bias, mask, go_backwards):
+        x = np.asarray(x)
+        dtype = np.result_type(x.dtype, kernel.dtype)
+        X = np.swapaxes(x, 0, 1)
+        if go_backwards:
+            X = X[::-1]
+        self.X = np.ascontiguousarray(X, dtype=dtype)
+        self.go_backwards = go_backwards
+        T, B, n = self.X.shape
+        if T == 0:
+            raise ValueError("A recurrent layer needs at least one time step, got 0.")
+        xw = self.X.reshape(T * B, n) @ kernel
+        if input_bias is not None:
+            xw += input_bias
+        self.XW = xw.reshape(T, B, -1)
+        self.M = None
+        if mask is not None:
+            m = np.asarray(mask).astype(bool)
+            if m.shape != (B, T):
+                raise ValueError(f"The mask must have shape (batch, time) = {(B, T)}, got "
+                                 f"{m.shape}.")
+            if not m.all():
+                m = m.T[::-1] if go_backwards else m.T
+                self.M = np.ascontiguousarray(m)[:, :, None]
+
+    def gradients(self, dZ, kernel):
+        """``(dx, d_kernel, d_input_bias)`` from the projection's gradient ``dZ``."""
+        T, B, n = self.X.shape
+        dZ2 = dZ.reshape(T * B, -1)
+        d_kernel = self.X.reshape(T * B, n).T @ dZ2
+        dx = (dZ2 @ kernel.T).reshape(T, B, n)
+        if self.go_backwards:
+            dx = dx[::-1]
+        return np.ascontiguousarray(np.swapaxes(dx, 0, 1)), d_kernel, dZ2.sum(axis=0)
+
+    def batch_major(self, seq):
+        """A time-major ``(T, B, u)`` sequence as the ``(B, T, u)`` output."""
+        return np.ascontiguousarray(np.swapaxes(seq, 0, 1))
+
+    def time_major(self, g):
+        """The ``(B, T, u)`` output gradient as time-major, or ``None``."""
+        return None if g is None else np.ascontiguousarray(np.swapaxes(g, 0, 1))
+
+
+class _Outputs:
+    """Keras's masked outputs: ``y_t = h_t`` at kept steps, else ``y_{t-1}`` (or zeros)."""
+
+    def __init__(self, T, B, u, dtype, keep_sequence, zero_output):
+        self.Y = np.zeros((T, B, u), dtype) if keep_sequence else None
+        self.last = np.zeros((B, u), dtype)
+        self.zero_output = zero_output
+
+    def step(self, t, m, h_new):
+        prev = 0.0 if self.zero_output else self.last
+        self.last = np.where(m, h_new, prev).astype(h_new.dtype, copy=False)
+        if self.Y is not None:
+            self.Y[t] = self.last
+
+
+def _masked_split(m, dh, dc, gy, zero_output):
+    """Backward through one masked step's ``where``s.
+
+    Returns the gradients reaching the cell's new ``h`` and ``c``, those carried straight
+    to the previous states, and the gradient carried to the previous output.
+    """
+    keep = ~m
+    dh_new = np.where(m, dh + gy, 0.0)
+    dc_new = np.where(m, dc, 0.0) if dc is not None else None
+    dh_skip = np.where(keep, dh, 0.0)
+    dc_skip = np.where(keep, dc, 0.0) if dc is not None else None
+    dy_prev = np.zeros_like(gy) if zero_output else np.where(keep, gy, 0.0)
+    return dh_new, dc_new, dh_skip, dc_skip, dy_prev
+
+
+def _zeros_if_none(g, like):
+    return np.zeros_like(like) if g is None else g
+
+
+def _out(seq, Y_tm, last, keep_sequence):
+    return seq.batch_major(Y_tm) if keep_sequence else last
+
+
+# -- LSTM ---------------------------------------------------------------------------------
+@primitive
+def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, *, mask=None,
+                  go_backwards=False, return_sequences=True, zero_output_for_mask=False,
+                  activation="tanh", recurrent_activation="sigmoid"):
+    """Runs an LSTM (Keras gate order i, f, c, o) over a whole sequence.
+
+    Args:
+        x: inputs ``(batch, time, features)``.
+        h0, c0: initial states ``(batch, units)``.
+        kernel: ``(features, 4 * units)``; recurrent_kernel: ``(units, 4 * units)``;
+            bias: ``(4 * units,)`` or ``None``.
+        mask: optional ``(batch, time)`` booleans (static, not differentiated).
+        go_backwards: read the sequence from the end (the output sequence is reversed).
+        return_sequences: return every step's output rather than the last one.
+        zero_output_for_mask: masked steps output zeros instead of the previous output.
+        activation, recurrent_activation: names from ``FUSED_ACTIVATIONS``.
+
+    Returns:
+        ``(outputs, h_T, c_T)``: ``outputs`` is ``(batch, time, units)`` or, without
+        ``return_sequences``, the last output ``(batch, units)``.
+    """
+    U = np.asarray(recurrent_kernel)
+    u = U.shape[0]
+    seq = _Sequence(x, kernel, bias, mask, go_backwards)
+    T, B, _ = seq.XW.shape
+    dtype = seq.XW.dtype
+    gates = _Gates([(0, 2 * u, recurrent_activation), (2 * u, 3 * u, activation),
+                    (3 * u, 4 * u, recurrent_activation)], 4 * u, dtype)
+    cell_act = _Gates([(0, u, activation)], u, dtype)
+    save = is_recording()
+    A = np.empty((T if save else 1, B, 4 * u), dtype)      # gate activations i, f, g, o
+    TC = np.empty((T if save else 1, B, u), dtype)         # activation(c_new)
+    H = np.empty((T + 1, B, u), dtype)                     # carried h, H[0] = h0
+    C = np.empty((T + 1, B, u), dtype)
+    H[0], C[0] = h0, c0
+    outs = _Outputs(T, B, u, dtype, return_sequences, zero_output_for_mask) \
+        if seq.M is not None else None
+    # Hot loop: one GEMM and ~10 in-place ufuncs per time step.
+    for t in range(T):
+        a = A[t if save else 0]
+        tc = TC[t if save else 0]
+        np.matmul(H[t], U, out=a)
+        a += seq.XW[t]
+        gates(a)
+        np.multiply(a[:, u:2 * u], C[t], out=C[t + 1])
+        C[t + 1] += a[:, :u] * a[:, 2 * u:3 * u]
+        np.copyto(tc, C[t + 1])
+        cell_act(tc)
+        np.multiply(a[:, 3 * u:], tc, out=H[t + 1])
+        if outs is not None:
+            m = seq.M[t]
+            outs.step(t, m, H[t + 1])
+            np.copyto(H[t + 1], H[t], where=~m)
+            np.copyto(C[t + 1], C[t], where=~m)
+    if outs is None:
+        y = _out(seq, H[1:], H[T].copy(), return_sequences)
+    else:
+        y = _out(seq, outs.Y, outs.last, return_sequences)
+
+    def vjp(gs):
+        gy, gh, gc = gs
+        D = gates.derivative(A)
+        OD = A[:, :, 3 * u:] * cell_act.derivative(TC)
+        g_seq = seq.time_major(gy) if return_sequences else None
+        g_last = None if return_sequences else gy
+        dZ = np.empty_like(A)
+        dh, dc = _lstm_backward_loop(seq, A, TC, C, D, OD, U, dZ, g_seq, g_last,
+                                     _zeros_if_none(gh, h0), _zeros_if_none(gc, c0),
+                                     zero_output_for_mask)
+        dx, d_kernel, d_bias = seq.gradients(dZ, kernel)
+        d_rec = H[:T].reshape(T * B, u).T @ dZ.reshape(T * B, 4 * u)
+        return dx, dh, dc, d_kernel, d_rec, (d_bias if bias is not None else None)
+
+    return (y, H[T].copy(), C[T].copy()), vjp
+
+
+def _lstm_backward_loop(seq, A, TC, C, D, OD, U, dZ, g_seq, g_last, dh, dc, zero_output):
+    """BPTT through the LSTM steps; fills ``dZ`` and returns ``(dh0, dc0)``.
+
+    Hot loop: one GEMM and ~9 ufuncs per step (plus the mask ``where``s when masked).
+    """
+    T = A.shape[0]
+    u = U.shape[0]
+    UT = np.ascontiguousarray(U.T)
+    dh = np.array(dh, dtype=A.dtype)
+    dc = np.array(dc, dtype=A.dtype)
+    masked = seq.M is not None
+    dy = (np.zeros_like(dh) if g_last is None else np.array(g_last, A.dtype)) if masked else None
+    if not masked and g_last is not None:
+        dh += g_last
+    for t in range(T - 1, -1, -1):
+        a, dz = A[t], dZ[t]
+        if masked:
+            gy = dy if g_seq is None else dy + g_seq[t]
+            dh_new, dc_new, dh_skip, dc_skip, dy = _masked_split(seq.M[t], dh, dc, gy,
+                                                                 zero_output)
+        else:
+            if g_seq is not None:
+                dh += g_seq[t]
+            dh_new, dc_new = dh, dc
+        dct = dh_new * OD[t]
+        dct += dc_new
+        np.multiply(dct, a[:, 2 * u:3 * u], out=dz[:, :u])
+        np.multiply(dct, C[t], out=dz[:, u:2 * u])
+        np.multiply(dct, a[:, :u], out=dz[:, 2 * u:3 * u])
+        np.multiply(dh_new, TC[t], out=dz[:, 3 * u:])
+        dz *= D[t]
+        dh = dz @ UT
+        dc = dct * a[:, u:2 * u]
+        if masked:
+            dh += dh_skip
+            dc += dc_skip
+    return dh, dc
+
+
+# -- GRU ----------------------------------------------------------------------------------
+@primitive
+def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None, go_backwards=False,
+                 return_sequences=True, zero_output_for_mask=False, reset_after=True,
+                 activation="tanh", recurrent_activation="sigmoid"):
+    """Runs a GRU (Keras gate order z, r, h) over a whole sequence.
+
+    ``reset_after=True`` (Keras's default): ``hh = act(x W_h + b_h + r * (h U_h + b'_h))``
+    with ``bias`` of shape ``(2, 3 * units)`` (input bias, recurrent bias);
+    ``reset_after=False``: ``hh = act(x W_h + b_h + (r * h) U_h)`` with ``bias (3 * units,)``.
+    Then ``h = z * h_prev + (1 - z) * hh``.
+
+    Args and returns as ``lstm_sequence``, without the carry state: ``(outputs, h_T)``.
+    """
+    U = np.asarray(recurrent_kernel)
+    u = U.shape[0]
+    b_in = b_rec = None
+    if bias is not None:
+        b_in, b_rec = (bias[0], bias[1]) if reset_after else (bias, None)
+    seq = _Sequence(x, kernel, b_in, mask, go_backwards)
+    T, B, _ = seq.XW.shape
+    dtype = seq.XW.dtype
+    zr_act = _Gates([(0, 2 * u, recurrent_activation)], 2 * u, dtype)
+    h_act = _Gates([(0, u, activation)], u, dtype)
+    save = is_recording()
+    n = T if save else 1
+    ZR = np.empty((n, B, 2 * u), dtype)          # update and reset gates
+    HH = np.empty((n, B, u), dtype)              # candidate state
+    RH = np.empty((n, B, u), dtype)              # h U_h + b'_h (reset_after) or r * h_prev
+    H = np.empty((T + 1, B, u), dtype)
+    H[0] = h0
+    outs = _Outputs(T, B, u, dtype, return_sequences, zero_output_for_mask) \
+        if seq.M is not None else None
+    Uzr = U if reset_after else np.ascontiguousarray(U[:, :2 * u])
+    Uh = np.ascontiguousarray(U[:, 2 * u:])
+    # Hot loop: one (reset_after) or two GEMMs and ~10 ufuncs per step.
+    for t in range(T):
+        k = t if save else 0
+        zr, hh, rh, h = ZR[k], HH[k], RH[k], H[t]
+        inner = h @ Uzr
+        if b_rec is not None:
+            inner += b_rec
+        np.add(seq.XW[t, :, :2 * u], inner[:, :2 * u], out=zr)
+        zr_act(zr)
+        if reset_after:
+            np.copyto(rh, inner[:, 2 * u:])
+            np.multiply(zr[:, u:], rh, out=hh)
+        else:
+            np.multiply(zr[:, u:], h, out=rh)
+            np.matmul(rh, Uh, out=hh)
+        hh += seq.XW[t, :, 2 * u:]
+        h_act(hh)
+        # h_new = hh + z * (h - hh)
+        np.subtract(h, hh, out=H[t + 1])
+        H[t + 1] *= zr[:, :u]
+        H[t + 1] += hh
+        if outs is not None:
+            m = seq.M[t]
+            outs.step(t, m, H[t + 1])
+            np.copyto(H[t + 1], H[t], where=~m)
+    if outs is None:
+        y = _out(seq, H[1:], H[T].copy(), return_sequences)
+    else:
+        y = _out(seq, outs.Y, outs.last, return_sequences)
+
+    def vjp(gs):
+        gy, gh = gs
+        saved = (ZR, zr_act.derivative(ZR), HH, h_act.derivative(HH), RH, H)
+        g_seq = seq.time_major(gy) if return_sequences else None
+        g_last = None if return_sequences else gy
+        dZ = np.empty((T, B, 3 * u), dtype)     # gradient of x W + b_in
+        dR = np.empty((T, B, u), dtype)         # gradient of RH
+        dh = _gru_backward_loop(seq, saved, Uzr, Uh, dZ, dR, g_seq, g_last,
+                                _zeros_if_none(gh, h0), zero_output_for_mask, reset_after)
+        dx, d_kernel, d_bias_in = seq.gradients(dZ, kernel)
+        Hp = H[:T].reshape(T * B, u)
+        dZ2 = dZ.reshape(T * B, 3 * u)
+        d_rec = np.empty_like(U)
+        if reset_after:
+            d_inner = np.concatenate([dZ2[:, :2 * u], dR.reshape(T * B, u)], axis=1)
+            d_rec[...] = Hp.T @ d_inner
+            d_bias = np.stack([d_bias_in, d_inner.sum(axis=0)]) if bias is not None else None
+        else:
+            d_rec[:, :2 * u] = Hp.T @ dZ2[:, :2 * u]
+            d_rec[:, 2 * u:] = RH.reshape(T * B, u).T @ dZ2[:, 2 * u:]
+            d_bias = d_bias_in if bias is not None else None
+        return dx, dh, d_kernel, d_rec, d_bias
+
+    return (y, H[T].copy()), vjp
+
+
+def _gru_backward_loop(seq, saved, Uzr, Uh, dZ, dR, g_seq, g_last, dh, zero_output,
+                       reset_after):
+    """BPTT through the GRU steps; fills ``dZ`` and ``dR``, returns ``dh0``.
+
+    Hot loop: one or two GEMMs and ~12 ufuncs per step (plus the mask ``where``s).
+    """
+    ZR, DZR, HH, DHH, RH, H = saved
+    T = ZR.shape[0]
+    u = HH.shape[2]
+    UzrT, UhT = np.ascontiguousarray(Uzr.T), np.ascontiguousarray(Uh.T)
+    dh = np.array(dh, dtype=ZR.dtype)
+    masked = seq.M is not None
+    dy = (np.zeros_like(dh) if g_last is None else np.array(g_last, ZR.dtype)) if masked else None
+    if not masked and g_last is not None:
+        dh += g_last
+    for t in range(T - 1, -1, -1):
+        if masked:
+            gy = dy if g_seq is None else dy + g_seq[t]
+            dh_new, _, dh_skip, _, dy = _masked_split(seq.M[t], dh, None, gy, zero_output)
+        else:
+            if g_seq is not None:
+                dh += g_seq[t]
+            dh_new = dh
+        z, r, hh, h = ZR[t, :, :u], ZR[t, :, u:], HH[t], H[t]
+        dz = dZ[t]
+        # z gate: h_new = hh + z (h - hh)
+        np.subtract(h, hh, out=dz[:, :u])
+        dz[:, :u] *= dh_new
+        dah = dz[:, 2 * u:]
+        np.multiply(dh_new, 1.0 - z, out=dah)
+        dah *= DHH[t]
+        dh_prev = dh_new * z
+        if reset_after:
+            np.multiply(dah, RH[t], out=dz[:, u:2 * u])
+            np.multiply(dah, r, out=dR[t])
+            dz[:, :2 * u] *= DZR[t]
+            dh_prev += np.concatenate([dz[:, :2 * u], dR[t]], axis=1) @ UzrT
+        else:
+            drh = dah @ UhT
+            np.multiply(drh, h, out=dz[:, u:2 * u])
+            dh_prev += drh * r
+            dz[:, :2 * u] *= DZR[t]
+            dh_prev += dz[:, :2 * u] @ UzrT
+        dh = dh_prev + dh_skip if masked else dh_prev
+    return dh
+
+
+# -- SimpleRNN ----------------------------------------------------------------------------
+@primitive
+def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None,
+                        go_backwards=False, return_sequences=True, zero_output_for_mask=False,
+                        activation="tanh"):
+    """Runs a fully connected RNN, ``h_t = act(x_t W + b + h_{t-1} U)``, over a sequence.
+
+    Args and returns as ``lstm_sequence``, without the carry state: ``(outputs, h_T)``.
+    """
+    U = np.asarray(recurrent_kernel)
+    u = U.shape[0]
+    seq = _Sequence(x, kernel, bias, mask, go_backwards)
+    T, B, _ = seq.XW.shape
+    dtype = seq.XW.dtype
+    act = _Gates([(0, u, activation)], u, dtype)
+    A = np.empty((T, B, u), dtype)               # act(pre-activation) before masking
+    H = np.empty((T + 1, B, u), dtype)
+    H[0] = h0
+    outs = _Outputs(T, B, u, dtype, return_sequences, zero_output_for_mask) \
+        if seq.M is not None else None
+    for t in range(T):
+        np.matmul(H[t], U, out=A[t])
+        A[t] += seq.XW[t]
+        act(A[t])
+        H[t + 1] = A[t]
+        if outs is not None:
+            m = seq.M[t]
+            outs.step(t, m, A[t])
+            np.copyto(H[t + 1], H[t], where=~m)
+    if outs is None:
+        y = _out(seq, H[1:], H[T].copy(), return_sequences)
+    else:
+        y = _out(seq, outs.Y, outs.last, return_sequences)
+
+    def vjp(gs):
+        gy, gh = gs
+        D = act.derivative(A)
+        g_seq = seq.time_major(gy) if return_sequences else None
+        g_last = None if return_sequences else gy
+        dZ = np.empty_like(A)
+        UT = np.ascontiguousarray(U.T)
+        masked = seq.M is not None
+        dh = np.array(_zeros_if_none(gh, h0), dtype=dtype)
+        dy = (np.zeros_like(dh) if g_last is None else np.array(g_last, dtype)) if masked else None
+        if not masked and g_last is not None:
+            dh += g_last
+        for t in range(T - 1, -1, -1):
+            if masked:
+                g = dy if g_seq is None else dy + g_seq[t]
+                dh_new, _, dh_skip, _, dy = _masked_split(seq.M[t], dh, None, g,
+                                                          zero_output_for_mask)
+            else:
+                dh_new = dh + g_seq[t] if g_seq is not None else dh
+            np.multiply(dh_new, D[t], out=dZ[t])
+            dh = dZ[t] @ UT
+            if masked:
+                dh += dh_skip
+        dx, d_kernel, d_bias = seq.gradients(dZ, kernel)
+        d_rec = H[:T].reshape(T * B, u).T @ dZ.reshape(T * B, u)
+        return dx, dh, d_kernel, d_rec, (d_bias if bias is not None else None)
+
+    return (y, H[T].copy()), vjp
