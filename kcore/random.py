@@ -3,10 +3,10 @@
 import numpy as np
 
 from kcore.backend import config
-from kcore.backend.random import SeedGenerator, rng
+from kcore.backend.random import SeedGenerator, get_state, rng, set_state
 from kcore.backend.tensor import Tensor
 
-__all__ = ["SeedGenerator", "normal", "uniform", "truncated_normal", "dropout", "shuffle",
+__all__ = ["SeedGenerator", "get_state", "set_state", "normal", "uniform", "truncated_normal", "dropout", "shuffle",
            "randint", "categorical", "gamma", "beta", "binomial"]
 
 

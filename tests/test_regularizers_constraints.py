@@ -97,7 +97,7 @@ def test_regularizer_config_round_trip_and_get():
     assert R.get(None) is None
     assert isinstance(R.get(R.L1), R.L1)
     with pytest.raises(ValueError, match="Did you mean 'l2'"):
-        R.get("l3")
+        R.get("l22")
     with pytest.raises(ValueError, match="Could not interpret regularizer"):
         R.get(0.1)
 

@@ -73,3 +73,16 @@ def rng(seed=None):
     raise TypeError(
         f"seed must be None, an int or a kcore.random.SeedGenerator, got {type(seed).__name__}."
     )
+
+
+def get_state():
+    """The global generator's state as a JSON-able dict (for exact resumption)."""
+    state = global_generator().bit_generator.state
+    return {"bit_generator": state["bit_generator"],
+            "state": {k: int(v) for k, v in state["state"].items()},
+            "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+
+
+def set_state(state):
+    """Restores the global generator from ``get_state()``."""
+    global_generator().bit_generator.state = state

@@ -186,10 +186,14 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format):
     y = np.matmul(cols, w)
     y = np.moveaxis(y, 0, 1).reshape((n,) + out + (f,))
 
-    def vjp(g):
+    def vjp(g, needs=(True, True)):
         gg = np.moveaxis(_last(g, data_format).reshape(m, groups, fg), 1, 0)
-        dw = np.matmul(cols.transpose(0, 2, 1), gg).reshape((groups,) + window + (cg, fg))
-        dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape)
+        dkernel = None
+        if needs[1]:
+            dw = np.matmul(cols.transpose(0, 2, 1), gg).reshape((groups,) + window + (cg, fg))
+            dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape)
+        if not needs[0]:  # e.g. the first layer on a data batch: skip col2im
+            return None, dkernel
         dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),
                       window, strides, dilation)
         dx = _pad(dxp.reshape(xp.shape), tuple((-l, -r) for l, r in pads))
@@ -210,9 +214,9 @@ def _depthwise_conv(x, kernel, strides, pads, dilation, data_format):
     flat = kernel.reshape(window + (1, c * mult))
     out, vjp = _grouped_conv(x, flat, c, strides, pads, dilation, data_format)
 
-    def depthwise_vjp(g):
-        dx, dkernel = vjp(g)
-        return dx, dkernel.reshape(kernel.shape)
+    def depthwise_vjp(g, needs=(True, True)):
+        dx, dkernel = vjp(g, needs)
+        return dx, None if dkernel is None else dkernel.reshape(kernel.shape)
 
     return out, depthwise_vjp
 

@@ -81,8 +81,10 @@ class Trainer:
         self.stop_predicting = False
         self.history = None
         self._active_callbacks = None
-        self._initial_epoch = None
-        self._initial_step = None
+        self._pending_fit_state = None
+        self._current_epoch = 0
+        self._current_step = -1
+        self._fit_adapter = None
         self.distribute = _Distribute()
 
     # -- compile ------------------------------------------------------------------------
@@ -333,14 +335,16 @@ class Trainer:
         try:
             with cbs.session(stage="fit"):
                 cbs.on_train_begin({})
-                # A callback (e.g. BackupAndRestore) may ask to resume; consumed once.
-                if self._initial_epoch is not None:
-                    start_epoch = self._initial_epoch
-                    start_step = self._initial_step or 0
-                self._initial_epoch = self._initial_step = None
+                # A callback (e.g. BackupAndRestore) may ask to resume; consumed once, so
+                # the resume point never leaks into a later fit.
+                state, self._pending_fit_state = self._pending_fit_state, None
+                if state is not None:
+                    start_epoch, start_step = self._apply_fit_state(state, adapter)
                 for epoch in range(start_epoch, epochs):
                     self._current_epoch = epoch
-                    self.reset_metrics()
+                    if not (epoch == start_epoch and getattr(self, "_resume_metrics", False)):
+                        self.reset_metrics()
+                    self._resume_metrics = False
                     cbs.on_epoch_begin(epoch, {})
                     logs = self._run_train_epoch(adapter, epoch, start_step if epoch == start_epoch else 0, cbs)
                     epoch_logs = self.get_metrics_result() or logs
@@ -358,6 +362,56 @@ class Trainer:
             self._active_callbacks = None
             self._fit_adapter = None
         return self.history
+
+    # -- resumable state (kcore extension, used by BackupAndRestore) -----------------------
+    @property
+    def active_callbacks(self):
+        """The ``CallbackList`` of the running ``fit``/``evaluate``/``predict``, else ``None``."""
+        return self._active_callbacks
+
+    def get_fit_state(self):
+        """Where the running ``fit`` is, as a JSON-able dict, for exact resumption.
+
+        Holds the next ``epoch`` and ``step`` to run, the data-shuffling seed, the global
+        random state (dropout etc.) and the current values of the metric variables.
+        """
+        from kcore.backend import random as backend_random
+
+        adapter = self._fit_adapter
+        steps = adapter.num_batches if adapter is not None else None
+        epoch, step = self._current_epoch, self._current_step + 1
+        if steps is not None and step >= steps:
+            epoch, step = epoch + 1, 0
+        return {
+            "epoch": int(epoch), "step": int(step),
+            "shuffle_seed": getattr(adapter, "shuffle_seed", None),
+            "rng_state": backend_random.get_state(),
+            "metrics": [np.asarray(v.value).tolist() for m in self.metrics for v in m.variables],
+        }
+
+    def set_fit_state(self, state):
+        """Makes the next ``fit`` (or the one starting) resume from ``get_fit_state()``.
+
+        Applied right after ``on_train_begin``, once; ``initial_epoch`` is overridden.
+        """
+        self._pending_fit_state = dict(state)
+
+    def _apply_fit_state(self, state, adapter):
+        from kcore.backend import random as backend_random
+
+        if state.get("shuffle_seed") is not None and hasattr(adapter, "shuffle_seed"):
+            adapter.shuffle_seed = state["shuffle_seed"]
+        if state.get("rng_state") is not None:
+            backend_random.set_state(state["rng_state"])
+        epoch, step = int(state.get("epoch", 0)), int(state.get("step", 0))
+        values = state.get("metrics")
+        if step and values is not None:
+            variables = [v for m in self.metrics for v in m.variables]
+            if len(variables) == len(values):
+                for v, value in zip(variables, values):
+                    v.assign(np.asarray(value, dtype=v.dtype))
+        self._resume_metrics = bool(step and values is not None)
+        return epoch, step
 
     def _run_train_epoch(self, adapter, epoch, start_step, cbs):
         logs = {}
