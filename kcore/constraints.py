@@ -7,9 +7,10 @@ update; a constraint is a projection, not part of the differentiated computation
 computed with plain numpy.
 
 Example:
-    >>> c = kcore.constraints.NonNeg()
-    >>> c(np.array([-1.0, 2.0]))
-    array([0., 2.])
+    >>> c = kcore.constraints.MaxNorm(max_value=1.0)
+    >>> c(np.array([[3.0], [4.0]])).round(3)     # the column's norm 5 becomes 1
+    array([[0.6],
+           [0.8]])
 """
 
 import numpy as np

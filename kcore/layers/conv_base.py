@@ -32,6 +32,14 @@ def standardize_tuple(value, n, name, allow_zero=False):
     return value
 
 
+def positive_int(layer, name, value):
+    """``value`` if it is a positive int, else an error naming the layer and argument."""
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ValueError(f"{type(layer).__name__}: `{name}` must be a positive integer, got "
+                         f"{value!r}.")
+    return value
+
+
 def standardize_padding(padding, allow_causal=False):
     """``"valid"``, ``"same"`` (or ``"causal"`` where allowed), case-insensitive."""
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")

@@ -76,10 +76,10 @@ def _load_lambda(config, safe_mode, what):
 
 def _lookup_function(name, module, custom_objects):
     found = serialization._find(name, {}, custom_objects)
-    if found is None:
-        found = getattr(ops, name, None) if module in (None, "keras.ops", "kcore.ops") else None
-    if found is None:
-        found = activations.ALL_OBJECTS_DICT.get(name)
+    # Keras's and kcore's own functions (ops, activations) are found by name.
+    builtin = module is None or module.split(".")[0] in ("keras", "kcore")
+    if found is None and builtin:
+        found = activations.ALL_OBJECTS_DICT.get(name) or getattr(ops, name, None)
     if found is None:
         raise ValueError(
             f"Lambda layer: unknown function {name!r} (module {module!r}). Pass it in "

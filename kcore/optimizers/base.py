@@ -27,10 +27,11 @@ import numpy as np
 
 from kcore.backend import config
 from kcore.backend.autodiff import no_recording
+from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
 from kcore.backend.tensor import Tensor, Variable
 from kcore.optimizers import clipping
-from kcore.optimizers.schedules import LearningRateSchedule, serialize as _serialize_schedule
-from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
+from kcore.optimizers.schedules import LearningRateSchedule
+from kcore.optimizers.schedules import serialize as _serialize_schedule
 
 
 def _array(g):
@@ -60,11 +61,21 @@ class Optimizer:
         loss_scale_factor: gradients are divided by it (the loss is multiplied by it in
             ``scale_loss``).
         gradient_accumulation_steps: update every this many calls, with the mean gradient.
-        name: the optimizer's name, the prefix of its variables' paths.
+        name: the optimizer's name, the prefix of its variables' paths. Defaults to the
+            snake-cased class name (``"adam"``, ``"rm_sprop"``); unlike Keras, kcore does
+            not number it (``adam_1``), so saved paths do not depend on how many
+            optimizers a process created.
 
     Raises:
         ValueError: more than one clipping option, an unknown keyword (including ``lr=``),
             or an invalid value.
+
+    Example:
+        >>> w = kcore.Variable(np.ones(2), name="w")
+        >>> opt = kcore.optimizers.SGD(learning_rate=0.1, clipnorm=1.0)
+        >>> opt.apply([np.array([3.0, 4.0])], [w])     # clipped to norm 1
+        >>> w.numpy()
+        array([0.94, 0.92], dtype=float32)
     """
 
     _keras_module = "keras.optimizers"

@@ -5,9 +5,9 @@ not epochs) and returns the learning rate as a scalar float32 ``Tensor``. Formul
 Keras 3's; the arithmetic is done in float64 and rounded to float32 once.
 
 Example:
-    >>> lr = kcore.optimizers.schedules.ExponentialDecay(0.1, decay_steps=100, decay_rate=0.5)
+    >>> lr = kcore.optimizers.schedules.ExponentialDecay(1.0, decay_steps=100, decay_rate=0.5)
     >>> float(lr(200))
-    0.025
+    0.25
     >>> opt = kcore.optimizers.SGD(learning_rate=lr)
 """
 
