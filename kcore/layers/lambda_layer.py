@@ -79,7 +79,10 @@ def _lookup_function(name, module, custom_objects):
     # Keras's and kcore's own functions (ops, activations) are found by name.
     builtin = module is None or module.split(".")[0] in ("keras", "kcore")
     if found is None and builtin:
-        found = activations.ALL_OBJECTS_DICT.get(name) or getattr(ops, name, None)
+        in_ops, in_activations = getattr(ops, name, None), activations.ALL_OBJECTS_DICT.get(name)
+        # Same names exist in both (tanh, relu...): the recorded module decides.
+        found = (in_ops or in_activations) if module and "ops" in module.split(".") \
+            else (in_activations or in_ops)
     if found is None:
         raise ValueError(
             f"Lambda layer: unknown function {name!r} (module {module!r}). Pass it in "

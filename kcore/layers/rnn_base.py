@@ -226,9 +226,8 @@ class RNN(Layer):
 
 
 def _reset_dropout_masks(cell):
-    for c in getattr(cell, "cells", None) or [cell]:
-        if c is not cell:
-            _reset_dropout_masks(c)
-        elif hasattr(c, "reset_dropout_mask"):
-            c.reset_dropout_mask()
-            c.reset_recurrent_dropout_mask()
+    if hasattr(cell, "reset_dropout_mask"):
+        cell.reset_dropout_mask()
+        cell.reset_recurrent_dropout_mask()
+    for c in getattr(cell, "cells", None) or []:
+        _reset_dropout_masks(c)

@@ -1,7 +1,5 @@
 """Harness cases: core, reshaping and regularization layers."""
 
-import numpy as np
-
 from kcore import activations
 from kcore.layers.core import Activation, Dense, Identity, Masking
 from kcore.layers.einsum_dense import EinsumDense
@@ -44,7 +42,10 @@ CASES = [
               input_dtype="int32", id="Embedding"),
     LayerCase(Embedding, {"input_dim": 5, "output_dim": 2, "mask_zero": True}, (3, 6),
               (3, 6, 2), input_dtype="int32", id="Embedding-mask_zero"),
-    LayerCase(Masking, {"mask_value": 0.0}, (2, 4, 3), (2, 4, 3), input_fn=_padded_sequence),
+    # Masked timesteps sit exactly on mask_value, where any finite difference unmasks them:
+    # the gradient check cannot apply; test_core_layers checks Masking's gradient directly.
+    LayerCase(Masking, {"mask_value": 0.0}, (2, 4, 3), (2, 4, 3), input_fn=_padded_sequence,
+              grad_check=False),
     LayerCase(Lambda, {"function": activations.tanh}, (2, 3), (2, 3), id="Lambda-named"),
     LayerCase(Lambda, {"function": activations.softmax, "arguments": {"axis": 1},
                        "output_shape": (3, 4)}, (2, 3, 4), (2, 3, 4), id="Lambda-arguments"),
@@ -85,6 +86,3 @@ CASES = [
     LayerCase(AlphaDropout, {"rate": 0.3, "seed": 3}, (3, 8), (3, 8), **_NOISE),
     LayerCase(ActivityRegularization, {"l1": 0.01, "l2": 0.02}, (3, 4), (3, 4)),
 ]
-
-# Rank-1 input for a reshaping corner: Flatten of (batch,) gives (batch, 1).
-FLATTEN_1D = np.zeros((3,))
