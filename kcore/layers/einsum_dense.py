@@ -50,7 +50,12 @@ def _analyze(input_spec, weight_spec, output_spec, bias_axes, input_shape, outpu
         in_map = {d: i for i, d in enumerate(input_spec)}
         out_map = {d: i for i, d in enumerate(output_spec)}
     for d in input_spec:
-        if d in out_map and out[out_map[d]] is not None and out[out_map[d]] != input_shape[in_map[d]]:
+        if d not in out_map:
+            continue
+        if out[out_map[d]] is None:
+            # Keras leaves these unknown (and then fails on a bias over them); take the input's.
+            out[out_map[d]] = input_shape[in_map[d]]
+        elif input_shape[in_map[d]] is not None and out[out_map[d]] != input_shape[in_map[d]]:
             raise ValueError(
                 f"EinsumDense: input and output shapes differ at shared dimension {d!r}: input "
                 f"has {input_shape[in_map[d]]}, output_shape has {out[out_map[d]]}."
@@ -68,6 +73,9 @@ def _analyze(input_spec, weight_spec, output_spec, bias_axes, input_shape, outpu
         else:
             raise ValueError(f"EinsumDense: weight dimension {d!r} matches neither the input "
                              f"spec {input_spec!r} nor the output spec {output_spec!r}.")
+    if any(k is None for k in kernel):
+        raise ValueError(f"EinsumDense: the kernel shape {kernel} has unknown sizes; give them "
+                         "in `output_shape` or in the input shape.")
     bias = None
     if bias_axes is not None:
         missing = [c for c in bias_axes if c not in output_spec]

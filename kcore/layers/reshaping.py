@@ -269,6 +269,13 @@ class _Cropping(Layer):
             key[axis] = slice(a, inputs.shape[axis] - b)
         return ops.getitem(inputs, tuple(key))
 
+    def compute_output_spec(self, inputs, *args, **kwargs):
+        # Not inferred by a dry run: the dummy sizes (2, 3) of unknown axes may be too small
+        # to crop.
+        from kcore.layers.input_layer import KerasTensor
+
+        return KerasTensor(self.compute_output_shape(inputs.shape), inputs.dtype)
+
     def compute_output_shape(self, input_shape):
         self._check(input_shape)
         out = list(input_shape)

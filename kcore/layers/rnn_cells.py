@@ -29,9 +29,11 @@ def deserialize_layer(config, dtype=None, custom_objects=None):
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a layer or a layer config dict with 'class_name', got "
                          f"{config!r}.")
-    import kcore.layers as layers_pkg  # the package namespace, filled after this module
+    # Imported here: both namespaces import this module.
+    import kcore.layers as layers_pkg
+    from kcore.layers import recurrent
 
-    table = {name: obj for name, obj in vars(layers_pkg).items()
+    table = {name: obj for ns in (vars(recurrent), vars(layers_pkg)) for name, obj in ns.items()
              if isinstance(obj, type) and issubclass(obj, Layer)}
     config = dict(config)
     inner = dict(config.get("config") or {})

@@ -107,6 +107,14 @@ class Sequential(Model):
             self._build_graph(tuple(input_shape))
 
     def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, (list, tuple)):
+            if len(inputs) != 1:
+                raise ValueError(
+                    f"Sequential model {self.name!r} expects 1 input, but it received "
+                    f"{len(inputs)} input arrays. Pass a single array (or use the Functional "
+                    "API for several inputs)."
+                )
+            inputs = inputs[0]
         x = inputs
         for layer in self._stack:
             x = layer(x)

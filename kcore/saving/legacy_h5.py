@@ -25,10 +25,15 @@ def legacy_weights(layer):
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
-def top_level_weights(model):
-    """Variables owned by the model object itself, not by one of its layers."""
-    own = list(model._own_weights())
+def own_variables(layer):
+    """The variables a layer (or model) owns itself, not through a sub-layer; trainable
+    first, as Keras's ``save_own_variables`` orders them."""
+    inherited = {id(v) for child in layer._flatten_layers(include_self=False) for v in child.weights}
+    own = [v for v in layer._own_weights() if id(v) not in inherited]
     return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+
+
+top_level_weights = own_variables
 
 
 def _unique_names(variables):

@@ -21,6 +21,7 @@ import warnings
 import numpy as np
 
 from kcore.saving import h5io
+from kcore.saving.legacy_h5 import own_variables
 
 # kcore's own bookkeeping attributes that hold layers; Keras has no such attributes (its
 # counterparts are skipped by its walk), so they are never paths in a file.
@@ -132,12 +133,6 @@ class _Store:
 
     def __contains__(self, key):
         return key in self.keys()
-
-
-def own_variables(layer):
-    """The variables a layer stores itself (not its sub-layers'): trainable first."""
-    own = list(layer._own_weights())
-    return [v for v in own if v.trainable] + [v for v in own if not v.trainable]
 
 
 def save_weights(model, f):

@@ -54,6 +54,47 @@ def resolve_loss(identifier, y_true, y_pred):
     return loss
 
 
+def check_target_shape(loss, y_true, y_pred, output_name=None):
+    """Raises a clear error when the targets cannot match the outputs for this loss."""
+    ts, ps = _shape(y_true), _shape(y_pred)
+    where = f" for output {output_name!r}" if output_name else ""
+    name = getattr(loss, "name", type(loss).__name__)
+    sparse = "sparse" in name
+    if sparse:
+        if ts == ps[:-1] or ts == ps[:-1] + (1,):
+            return
+        hint = ""
+        if ts == ps:
+            hint = (" The targets look one-hot encoded: use loss='categorical_crossentropy', "
+                    "or pass integer class ids.")
+        raise ValueError(
+            f"Loss {name!r}{where} expects integer class targets of shape {ps[:-1]} (or "
+            f"{ps[:-1] + (1,)}) for outputs of shape {ps}, but the targets have shape {ts}.{hint}"
+        )
+    if ts == ps or not ts or not ps:
+        return
+    # Keras accepts (n,) targets for (n, 1) outputs and vice versa.
+    squeezed_t = ts[:-1] if ts[-1:] == (1,) else ts
+    squeezed_p = ps[:-1] if ps[-1:] == (1,) else ps
+    if squeezed_t == squeezed_p:
+        return
+    try:
+        np.broadcast_shapes(ts, ps)
+        if len(ts) == len(ps):
+            return
+    except ValueError:
+        pass
+    hint = ""
+    if "categorical" in name and len(ts) == len(ps) - 1:
+        hint = (" The targets look like integer class ids: use "
+                "loss='sparse_categorical_crossentropy', or one-hot encode them with "
+                "kcore.utils.to_categorical.")
+    raise ValueError(
+        f"Loss {name!r}{where} expects targets shaped like the outputs {ps}, but the targets "
+        f"have shape {ts}.{hint}"
+    )
+
+
 class CompileLoss:
     """The weighted sum of per-output losses, with a ``Mean`` tracker per output."""
 
@@ -86,6 +127,8 @@ class CompileLoss:
         self.entries = []
         for name, spec, w, yt, yp in zip(names, specs, weights, y_true_list, y_pred_list):
             fn = None if spec is None else resolve_loss(spec, yt, yp)
+            if fn is not None and yt is not None:
+                check_target_shape(fn, yt, yp, name if multi else None)
             self.entries.append((name, fn, None if w is None else float(w)))
         active = [e for e in self.entries if e[1] is not None]
         self.trackers = []
@@ -172,7 +215,7 @@ def resolve_metric(identifier, y_true, y_pred, output_name=None):
             )
         obj = metrics_mod.get(identifier)
         if isinstance(obj, metrics_mod.Metric):
-            obj._name = name
+            obj.name = name  # Keras names string metrics exactly as written ("mae")
             return obj
         return metrics_mod.MeanMetricWrapper(obj, name=name)
     if isinstance(identifier, type) and issubclass(identifier, metrics_mod.Metric):

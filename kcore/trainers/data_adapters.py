@@ -185,15 +185,16 @@ class ArrayAdapter:
                     else:
                         idx = order[lo:hi]
                         take = lambda a: a[idx]  # noqa: E731
-                    yield step, (_map(self.x, take), _map(self.y, take), _map(self.sample_weight, take))
+                    yield step, pack_x_y_sample_weight(
+                        _map(self.x, take), _map(self.y, take), _map(self.sample_weight, take))
                 step += 1
             if self._requested_steps is None:
                 return
             order = self._order(epoch)
 
     def iter_inputs(self):
-        for step, (x, _, _) in self.iter_epoch():
-            yield step, x
+        for step, batch in self.iter_epoch():
+            yield step, batch[0]
 
 
 class GeneratorAdapter:
@@ -233,12 +234,13 @@ class GeneratorAdapter:
                 return
             if step >= start_step:
                 x, y, sw = unpack_x_y_sample_weight(batch)
-                yield step, (_map(x, _as_array), _map(y, _as_array), _map(sw, _as_array))
+                yield step, pack_x_y_sample_weight(_map(x, _as_array), _map(y, _as_array),
+                                                   _map(sw, _as_array))
             step += 1
 
     def iter_inputs(self):
-        for step, (x, _, _) in self.iter_epoch():
-            yield step, x
+        for step, batch in self.iter_epoch():
+            yield step, batch[0]
 
 
 class PyDatasetAdapter:
@@ -277,13 +279,14 @@ class PyDatasetAdapter:
                 raise
             if step >= start_step:
                 x, y, sw = unpack_x_y_sample_weight(batch)
-                yield step, (_map(x, _as_array), _map(y, _as_array), _map(sw, _as_array))
+                yield step, pack_x_y_sample_weight(_map(x, _as_array), _map(y, _as_array),
+                                                   _map(sw, _as_array))
             step += 1
         self.dataset.on_epoch_end()
 
     def iter_inputs(self):
-        for step, (x, _, _) in self.iter_epoch():
-            yield step, x
+        for step, batch in self.iter_epoch():
+            yield step, batch[0]
 
 
 def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None, shuffle=False,

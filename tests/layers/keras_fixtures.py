@@ -132,7 +132,9 @@ def replay(case):
     watched = [xs[i] for i in case["grad_inputs"]]
     variables = [layer.weights[j] for j in case["grad_weights"]]
     with GradientTape() as tape:
-        tape.watch(watched)
+        # Non-trainable weights too: Keras's fixtures hold gradients for inference-mode
+        # BatchNormalization's moving statistics, which a tape does not watch by itself.
+        tape.watch(watched + variables)
         out = _call(layer, case, xs)
         outs = _flat(out)
         suffixes = [""] if not case["multi_output"] else [str(i) for i in range(len(outs))]
