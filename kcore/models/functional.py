@@ -224,7 +224,8 @@ class Functional(Model):
                 )
             else:
                 flat = [inputs[n] for n in names]
-        elif isinstance(inputs, (list, tuple)) and len(tensors) > 1:
+        elif isinstance(inputs, (list, tuple)) and (len(tensors) > 1 or len(inputs) != 1 or
+                                                   not isinstance(inputs[0], (int, float))):
             flat = list(inputs)
         else:
             flat = [inputs]

@@ -231,6 +231,12 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         model = model_from_config(config, custom_objects, safe_mode, source=repr(path))
         if "model_weights" not in f:
             raise ValueError(f"{path}: the file has a model config but no 'model_weights' group.")
+        if not model.built:
+            raise ValueError(
+                f"{path}: model {model.name!r} ({type(model).__name__}) was rebuilt from its "
+                "config but could not be built, so it cannot receive its weights: the file "
+                "records no input shape. Call the model on data before saving it."
+            )
         legacy_h5.load_weights_from_group(f["model_weights"], model, filepath=path)
         train_config = h5io.read_json_attr(f, "training_config")
         if compile and train_config is None:

@@ -8,7 +8,7 @@ from kcore.models.cloning import clone_model
 from kcore.saving import saving_api
 
 from saving_helpers import (TwoLayer, data, multi_io, multi_io_data, nested, sequential,
-                            subclassed)
+                            stand_in_objects, subclassed)
 
 
 def _compile(model, multi=False):
@@ -49,7 +49,7 @@ def test_h5_round_trip_predictions_and_state(case, tmp_path):
     model.fit(x, y, epochs=1, batch_size=8, verbose=0)
     path = tmp_path / "m.h5"
     model.save(path) if hasattr(model, "save") and _wired() else saving_api.save_model(model, path)
-    loaded = saving_api.load_model(path)
+    loaded = saving_api.load_model(path, custom_objects=stand_in_objects())
     assert type(loaded) is type(model)
     assert [l.name for l in loaded.layers] == [l.name for l in model.layers]
     for a, b in zip(_predict(model, x), _predict(loaded, x)):
@@ -58,7 +58,7 @@ def test_h5_round_trip_predictions_and_state(case, tmp_path):
     assert [v.path for v in loaded.optimizer.variables] == [v.path for v in model.optimizer.variables]
     for a, b in zip(model.optimizer.variables, loaded.optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    assert int(loaded.optimizer.iterations.numpy()) == 2
+    assert int(loaded.optimizer.iterations.numpy()) == int(model.optimizer.iterations.numpy()) > 0
 
 
 def _wired():
@@ -95,7 +95,7 @@ def _train(build, make_data, multi, epochs, tmp_path=None, save_after=None, shuf
     path = tmp_path / "mid.h5"
     saving_api.save_model(model, path)
     del model
-    model = saving_api.load_model(path)
+    model = saving_api.load_model(path, custom_objects=stand_in_objects())
     model.fit(x, y, epochs=epochs, initial_epoch=save_after, batch_size=8, verbose=0,
               shuffle=shuffle)
     return model
@@ -173,7 +173,7 @@ def test_by_name_and_skip_mismatch(tmp_path):
 def test_model_from_json_and_clone_model():
     for build in (sequential, multi_io, nested):
         model = build()
-        again = saving_api.model_from_json(model.to_json())
+        again = saving_api.model_from_json(model.to_json(), custom_objects=stand_in_objects())
         clone = clone_model(model)
         for other in (again, clone):
             assert [l.name for l in other.layers] == [l.name for l in model.layers]

@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 
+import kcore
 from kcore.callbacks.monitor import MonitorCallback
 
 
@@ -137,4 +138,4 @@ class ReduceLROnPlateau(MonitorCallback):
 
 def _is_settable(optimizer):
     """Whether ``optimizer.learning_rate`` is a plain rate (not a schedule or a callable)."""
-    return hasattr(optimizer.learning_rate, "assign")
+    return isinstance(optimizer.learning_rate, kcore.Variable)
