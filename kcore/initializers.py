@@ -34,13 +34,22 @@ def _dtype(dtype):
     return np.dtype(config.standardize_dtype(dtype))
 
 
-def compute_fans(shape):
+def compute_fans(shape, input_axes=None, output_axes=None):
     """``(fan_in, fan_out)`` of a weight shape, as Keras computes them.
 
     Dense kernels ``(in, out)`` give ``(in, out)``; convolution kernels
     ``(*window, in, out)`` multiply both by the receptive field size (the window's product).
+    With ``input_axes``/``output_axes`` (Keras 3.15), the fans are the products of those axes.
     """
     shape = tuple(shape)
+    if input_axes is not None or output_axes is not None:
+        def prod(axes, default):
+            if axes is None:
+                return default
+            axes = [axes] if isinstance(axes, int) else axes
+            return int(np.prod([shape[a] for a in axes])) if axes else 1
+        fan_in, fan_out = compute_fans(shape)
+        return prod(input_axes, fan_in), prod(output_axes, fan_out)
     if len(shape) < 1:
         return 1, 1
     if len(shape) == 1:
@@ -239,7 +248,8 @@ class VarianceScaling(RandomInitializer):
     the limits ``+-sqrt(3 * scale / n)``.
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None,
+                 input_axes=None, output_axes=None):
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -258,11 +268,13 @@ class VarianceScaling(RandomInitializer):
         self.scale = scale
         self.mode = mode
         self.distribution = distribution
+        self.input_axes = input_axes
+        self.output_axes = output_axes
         super().__init__(seed=seed)
 
     def __call__(self, shape, dtype=None):
         shape, dt = tuple(shape), _dtype(dtype)
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         fan = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, fan)
         gen = self._rng()
@@ -279,7 +291,8 @@ class VarianceScaling(RandomInitializer):
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution,
-                **super().get_config()}
+                **super().get_config(), "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 class _FixedVarianceScaling(VarianceScaling):
@@ -287,12 +300,14 @@ class _FixedVarianceScaling(VarianceScaling):
 
     _preset = (1.0, "fan_in", "truncated_normal")
 
-    def __init__(self, seed=None):
+    def __init__(self, seed=None, input_axes=None, output_axes=None):
         scale, mode, distribution = self._preset
-        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+        super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed,
+                         input_axes=input_axes, output_axes=output_axes)
 
     def get_config(self):
-        return RandomInitializer.get_config(self)
+        return {**RandomInitializer.get_config(self), "input_axes": self.input_axes,
+                "output_axes": self.output_axes}
 
 
 class GlorotUniform(_FixedVarianceScaling):

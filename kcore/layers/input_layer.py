@@ -125,21 +125,30 @@ def _replace(structure, fn):
     return structure
 
 
+def _dry_runs(layer, args, kwargs, sizes):
+    results = []
+    for subst in sizes:
+        a = _replace(args, lambda kt: _dummy(kt, subst))
+        k = _replace(kwargs, lambda kt: _dummy(kt, subst))
+        results.append(Layer.__call__(layer, *a, **k) if isinstance(layer, Layer) else layer(*a, **k))
+    return results
+
+
 def infer_output_spec(layer, args, kwargs):
     """Output ``KerasTensor``s of ``layer(*args, **kwargs)``, inferred by two dry runs.
 
-    The layer runs on small dummy arrays twice, with unknown sizes replaced by 2 and by 3;
+    The layer runs on small dummy arrays twice, with unknown sizes replaced by 2 and by 3
+    (or 9 and 13 when the small sizes fail);
     output axes whose size differs between the runs are unknown (``None``).
     """
-    results = []
     layer_mod._state.symbolic = getattr(layer_mod._state, "symbolic", 0) + 1
     try:
         with no_recording():
-            for subst in (2, 3):
-                a = _replace(args, lambda kt: _dummy(kt, subst))
-                k = _replace(kwargs, lambda kt: _dummy(kt, subst))
-                results.append(Layer.__call__(layer, *a, **k) if isinstance(layer, Layer)
-                               else layer(*a, **k))
+            try:
+                results = _dry_runs(layer, args, kwargs, (2, 3))
+            except Exception:
+                # Some layers need larger unknown sizes (e.g. cropping); retry before failing.
+                results = _dry_runs(layer, args, kwargs, (9, 13))
     finally:
         layer_mod._state.symbolic -= 1
     if isinstance(layer, Layer):

@@ -44,7 +44,8 @@ def bump_structure_version():
     _structure_version[0] += 1
 # Attributes that hold references but are not children to track.
 _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_call_signature", "_losses",
-                        "_parent_names", "_build_shapes", "_input_spec"})
+                        "_parent_names", "_build_shapes", "_input_spec", "_structure_cache",
+                        "_layers_tracked", "_own_variables", "_initial_weights"})
 
 
 def to_snake_case(name):
@@ -172,15 +173,24 @@ class Layer:
         object.__setattr__(self, name, value)
 
     def _sublayers(self):
-        """Direct child layers: attributes, and layers inside lists/tuples/dicts."""
-        found = list(self._layers_tracked)
+        """Direct child layers in assignment order: attributes, and inside lists/tuples/dicts."""
+        found = []
         for key, value in self.__dict__.items():
-            if key in _UNTRACKED or isinstance(value, Layer):
+            if key in _UNTRACKED:
                 continue
-            if isinstance(value, (list, tuple, dict)):
-                for item in _iter_nested(value):
-                    if isinstance(item, Layer) and item is not self and not any(item is f for f in found):
-                        found.append(item)
+            if isinstance(value, Layer):
+                items = (value,)
+            elif isinstance(value, (list, tuple, dict)):
+                items = _iter_nested(value)
+            else:
+                continue
+            for item in items:
+                if isinstance(item, Layer) and item is not self and not any(item is f for f in found):
+                    found.append(item)
+        # Layers tracked but no longer reachable through an attribute stay tracked (Keras).
+        for item in self._layers_tracked:
+            if not any(item is f for f in found):
+                found.append(item)
         return found
 
     def _cached(self, key, compute):
@@ -256,7 +266,9 @@ class Layer:
 
     def _own_weights(self):
         own = list(self._own_variables)
-        for value in self.__dict__.values():
+        for key, value in self.__dict__.items():
+            if key in _UNTRACKED:
+                continue
             if isinstance(value, (list, tuple, dict)):
                 for item in _iter_nested(value):
                     if isinstance(item, Variable) and not any(item is v for v in own):
@@ -406,11 +418,24 @@ class Layer:
         self.built = True
 
     def build_from_config(self, config):
-        shape = config.get("input_shape") if config else None
-        if shape is not None and not self.built:
-            self._build_with_shapes(_to_shape_tuple(shape), None)
+        """Builds from ``get_build_config()`` output (``input_shape`` or ``shapes_dict``)."""
+        if not config or self.built:
+            return
+        if config.get("shapes_dict"):
+            shapes = {k: _to_shape_tuple(v) for k, v in config["shapes_dict"].items()}
+            with _NameScope(self):
+                self.build(**shapes)
+            self.built = True
+            self._build_shapes_dict = shapes
+            self._build_shapes = next(iter(shapes.values()))
+        elif config.get("input_shape") is not None:
+            self._build_with_shapes(_to_shape_tuple(config["input_shape"]))
 
     def get_build_config(self):
+        """The shapes the layer was built with (Keras's ``build_config``)."""
+        shapes_dict = getattr(self, "_build_shapes_dict", None)
+        if shapes_dict and len(shapes_dict) > 1:
+            return {"shapes_dict": {k: _shape_to_list(v) for k, v in shapes_dict.items()}}
         if self._build_shapes is not None:
             return {"input_shape": _shape_to_list(self._build_shapes)}
         return None
@@ -484,16 +509,15 @@ class Layer:
     def _set_output_mask(self, inputs, outputs, previous_mask, kwargs):
         if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
             return
-        try:
-            mask = self.compute_mask(inputs, previous_mask)
-        except TypeError:
-            mask = None
+        mask = self.compute_mask(inputs, previous_mask)
         if mask is None:
             return
         if isinstance(outputs, Tensor):
             outputs._keras_mask = _mask_value(mask)
         elif isinstance(outputs, (list, tuple)):
-            masks = mask if isinstance(mask, (list, tuple)) else [mask] * len(outputs)
+            # One mask for several outputs belongs to the first (e.g. MHA's output, not
+            # its attention scores; an RNN's sequence, not its states).
+            masks = mask if isinstance(mask, (list, tuple)) else [mask] + [None] * (len(outputs) - 1)
             for out, m in zip(outputs, masks):
                 if isinstance(out, Tensor) and m is not None:
                     out._keras_mask = _mask_value(m)
@@ -517,6 +541,11 @@ class Layer:
                 self.build(shapes, *extra)
             self.built = True
             self._build_shapes = shapes
+            self._build_shapes_dict = {p.name: s for p, s in zip(build_params, [shapes] + extra)
+                                       if s is not None}
+            if getattr(self, "_initial_weights", None) is not None:
+                self.set_weights(self._initial_weights)
+                self._initial_weights = None
         else:
             self._build_with_shapes(shapes, shapes)
 
@@ -587,7 +616,9 @@ def _to_tensors(x, dtype):
         if dtype is not None and x.value.dtype.kind == "f" and x.value.dtype != dtype:
             from kcore import ops
 
-            return ops.cast(x, dtype)
+            cast = ops.cast(x, dtype)
+            cast._keras_mask = x._keras_mask
+            return cast
         return x
     if isinstance(x, (list, tuple)):
         return type(x)(_to_tensors(v, dtype) for v in x)

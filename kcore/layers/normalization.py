@@ -36,7 +36,8 @@ class _AffineNormalization(Layer):
 
     def _add_affine(self, shape, with_gamma, with_beta):
         if with_gamma:
-            self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
+            self.gamma = self.add_weight(shape=shape, name="gamma",
+                                         initializer=self.gamma_initializer,
                                          regularizer=self.gamma_regularizer,
                                          constraint=self.gamma_constraint, autocast=False)
         if with_beta:
@@ -132,7 +133,8 @@ class BatchNormalization(_AffineNormalization):
                                                initializer=self.moving_variance_initializer,
                                                trainable=False, autocast=False)
         self.input_spec = InputSpec(ndim=len(input_shape), axes={self.axis: dim})
-        self._reduction_axes = [i for i in range(len(input_shape)) if i != self.axis % len(input_shape)]
+        channel = self.axis % len(input_shape)
+        self._reduction_axes = [i for i in range(len(input_shape)) if i != channel]
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
@@ -233,7 +235,8 @@ class LayerNormalization(_AffineNormalization):
         if not isinstance(self.axis, list):
             self.axis = [self.axis]
         shape = tuple(input_shape[a] for a in self.axis)
-        self._add_affine(shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
+        self._add_affine(shape, self.scale or self.rms_scaling,
+                         self.center and not self.rms_scaling)
         self.built = True
 
     def call(self, inputs):

@@ -84,6 +84,7 @@ class Model(Trainer, Layer):
         from kcore.layers.input_layer import Input, KerasTensor
 
         self.built = True
+        self._build_shapes = input_shape
         try:
             if isinstance(input_shape, dict):
                 inputs = {k: Input(batch_shape=tuple(v)) for k, v in input_shape.items()}
@@ -103,6 +104,26 @@ class Model(Trainer, Layer):
             f"Model {type(self).__name__} has no call() method. Subclassed models must implement "
             "call(self, inputs, training=None)."
         )
+
+    # -- saving -------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Saves architecture, weights, compile config and optimizer state (``.h5``)."""
+        from kcore.saving import saving_api
+
+        return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True, max_shard_size=None):
+        """Saves the weights to ``.weights.h5`` (Keras 3 layout) or ``.h5`` (legacy layout)."""
+        from kcore.saving import saving_api
+
+        return saving_api.save_weights(self, filepath, overwrite=overwrite,
+                                       max_shard_size=max_shard_size)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Loads weights from ``.weights.h5`` or legacy ``.h5`` (``by_name=`` for legacy)."""
+        from kcore.saving import saving_api
+
+        return saving_api.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     # -- reporting ----------------------------------------------------------------------
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
@@ -129,6 +150,12 @@ class Model(Trainer, Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
+        if "layers" in config and "input_layers" in config and "output_layers" in config:
+            from kcore.models.functional import Functional
+            from kcore.models.serialization import functional_from_config
+
+            target = cls if issubclass(cls, Functional) else Functional
+            return functional_from_config(target, config, custom_objects)
         try:
             return cls(**config)
         except TypeError as e:

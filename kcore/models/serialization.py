@@ -124,14 +124,13 @@ def functional_config(model):
             return {k: refs(v) for k, v in struct.items()}
         return [refs(s) for s in struct]
 
-    inputs = model._inputs_struct
-    outputs = model._outputs_struct
+    # A single input/output is written flat (["a", 0, 0]), as Keras does.
     return {
         "name": model.name,
         "trainable": model.trainable,
         "layers": layer_configs,
-        "input_layers": refs(inputs) if isinstance(inputs, (list, tuple, dict)) else [refs(inputs)],
-        "output_layers": refs(outputs) if isinstance(outputs, (list, tuple, dict)) else [refs(outputs)],
+        "input_layers": refs(model._inputs_struct),
+        "output_layers": refs(model._outputs_struct),
     }
 
 

@@ -68,9 +68,12 @@ class _Gates:
         width: the last axis' size.
         dtype: the arrays' dtype.
 
-    When every block is ``sigmoid`` or ``tanh`` (the default LSTM/GRU case), the whole array
-    is activated in four ufunc calls: both are ``s * tanh(s * x) + b`` with ``s, b`` equal to
-    ``1/2, 1/2`` (sigmoid) or ``1, 0`` (tanh), and their derivatives are ``p + y (r - y)``.
+    When every block is ``sigmoid`` or ``tanh`` (the default LSTM/GRU case) the whole array
+    takes one ``exp``: ``sigmoid(x) = 1 / (1 + exp(-x))`` and ``tanh(x) = 2 sigmoid(2x) - 1``,
+    so ``y = m / (1 + exp(-k x)) + b`` with per-column ``k, m, b``. numpy's ``exp`` is about
+    twice as fast as its ``tanh``, and the activations dominate a small recurrent step.
+    ``exp`` may overflow to ``inf`` for very negative inputs, which gives the exact limit.
+    Both derivatives are ``p + y (r - y)`` (``y (1 - y)``, ``1 - y^2``).
     """
 
     def __init__(self, blocks, width, dtype):
@@ -79,23 +82,29 @@ class _Gates:
                 raise ValueError(f"No fused kernel for activation {name!r}; known: "
                                  f"{sorted(_FORWARD)}.")
         self.blocks = blocks
-        self.fast = all(name in ("sigmoid", "tanh") for _, _, name in blocks)
+        names = {name for _, _, name in blocks}
+        self.fast = names <= {"sigmoid", "tanh"}
         if self.fast:
-            self.scale = np.ones(width, dtype)
-            self.shift = np.zeros(width, dtype)
-            self.p = np.ones(width, dtype)
-            self.r = np.zeros(width, dtype)
+            tanh = np.zeros(width, bool)
             for lo, hi, name in blocks:
-                if name == "sigmoid":
-                    self.scale[lo:hi] = self.shift[lo:hi] = 0.5
-                    self.p[lo:hi], self.r[lo:hi] = 0.0, 1.0
+                tanh[lo:hi] = name == "tanh"
+            self.neg_k = np.where(tanh, -2.0, -1.0).astype(dtype)
+            self.m = np.where(tanh, 2.0, 1.0).astype(dtype)
+            self.b = np.where(tanh, -1.0, 0.0).astype(dtype)
+            self.any_tanh = bool(tanh.any())
+            self.p = np.where(tanh, 1.0, 0.0).astype(dtype)
+            self.r = np.where(tanh, 0.0, 1.0).astype(dtype)
 
     def __call__(self, a):
         if self.fast:
-            a *= self.scale
-            np.tanh(a, out=a)
-            a *= self.scale
-            a += self.shift
+            a *= self.neg_k
+            with np.errstate(over="ignore"):
+                np.exp(a, out=a)
+            a += 1.0
+            np.reciprocal(a, out=a)
+            if self.any_tanh:
+                a *= self.m
+                a += self.b
         else:
             for lo, hi, name in self.blocks:
                 _FORWARD[name](a[..., lo:hi])

@@ -228,3 +228,20 @@ def test_transformer_block_trains_with_fit():
     pred = model.predict(x, verbose=0)
     np.testing.assert_array_equal(bn.moving_mean.numpy(), moving)
     np.testing.assert_allclose(pred, _np(model(x, training=False)), rtol=1e-5, atol=1e-6)
+
+
+def test_transformer_block_h5_round_trip(tmp_path):
+    kcore.utils.set_random_seed(1)
+    x = _x(16, 6, 8)
+    y = (x[:, 0, 0] > 0).astype("int32")
+    model = _transformer_classifier()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit(x, y, epochs=1, batch_size=8, verbose=0)
+    path = tmp_path / "block.h5"
+    model.save(path)
+    custom = {cls.__name__: cls for cls in (Add, BatchNormalization, LayerNormalization,
+                                            MultiHeadAttention)}
+    loaded = kcore.models.load_model(path, custom_objects=custom)
+    assert [v.path for v in loaded.weights] == [v.path for v in model.weights]
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6, atol=1e-7)

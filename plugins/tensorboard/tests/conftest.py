@@ -9,8 +9,9 @@ import kcore
 @pytest.fixture
 def model():
     kcore.utils.set_random_seed(0)
-    m = kcore.Sequential([kcore.Input((4,)), kcore.layers.Dense(3, activation="relu"),
-                          kcore.layers.Dense(2)])
+    m = kcore.Sequential([kcore.Input((4,)),
+                          kcore.layers.Dense(3, activation="relu", name="hidden"),
+                          kcore.layers.Dense(2, name="out")], name="mlp")
     m.compile(optimizer="adam", loss="mse", metrics=["mae"])
     return m
 

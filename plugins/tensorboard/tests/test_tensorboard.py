@@ -89,8 +89,7 @@ def test_histograms_and_images(tmp_path, model, data, read_run):
     model.fit(x, y, batch_size=4, epochs=3, verbose=0, callbacks=[tb])
     train = read_run(tmp_path / "train")
     paths = [w.path for w in model.weights]
-    assert paths == ["sequential/dense/kernel", "sequential/dense/bias",
-                     "sequential/dense_1/kernel", "sequential/dense_1/bias"]
+    assert paths == ["mlp/hidden/kernel", "mlp/hidden/bias", "mlp/out/kernel", "mlp/out/bias"]
     assert sorted(train.Tags()["histograms"]) == sorted(f"{p}/histogram" for p in paths)
     for path, weight in zip(paths, model.weights):
         events = train.Histograms(f"{path}/histogram")
@@ -100,7 +99,7 @@ def test_histograms_and_images(tmp_path, model, data, read_run):
         assert last.num == values.size
         assert (last.min, last.max) == pytest.approx((values.min(), values.max()))
     assert sorted(train.Tags()["images"]) == sorted(f"{p}/image" for p in paths)
-    kernel = train.Images("sequential/dense/kernel/image")[-1]
+    kernel = train.Images("mlp/hidden/kernel/image")[-1]
     assert (kernel.width, kernel.height) == (4, 3)  # (4, 3) kernel shown wide: transposed
     assert kernel.encoded_image_string.startswith(b"\x89PNG")
 

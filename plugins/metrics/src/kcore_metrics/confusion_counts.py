@@ -96,7 +96,8 @@ def _thresholds_exceeded(y_pred, thresholds, evenly, with_epsilon):
         # Keras's bucket ceil(p * (T - 1)) - 1, in the predictions' precision: a prediction
         # equal to a threshold is not above it. With the +-epsilon end thresholds of AUC,
         # p = 0 still exceeds the first one.
-        k = np.ceil(p * np.asarray(n - 1, dtype=p.dtype)).astype(np.int64)
+        np.multiply(p, np.asarray(n - 1, dtype=p.dtype), out=p)
+        k = np.ceil(p, out=p).astype(np.int64)
         if with_epsilon:
             np.maximum(k, 1, out=k)
         return k
@@ -127,20 +128,15 @@ def confusion_counts(y_true, y_pred, weights, thresholds, *, evenly=False,
         thresholds = thresholds[order]
     n = len(thresholds)
     k = _thresholds_exceeded(y_pred, thresholds, evenly, with_epsilon)
-    positive = y_true != 0
-    w = np.ones(y_pred.shape) if weights is None else weights.astype(np.float64)
+    # One histogram of k over 2 * (n + 1) bins: negatives' k first, then positives'.
+    np.add(k, n + 1, out=k, where=y_true != 0)
+    labels = y_pred.shape[-1] if multi_label else 1
     if multi_label:
-        labels = y_pred.shape[-1]
-        k = k.reshape(-1, labels) + np.arange(labels) * (n + 1)
-        positive, w = positive.reshape(-1, labels), w.reshape(-1, labels)
-    bins = (n + 1) * (y_pred.shape[-1] if multi_label else 1)
-    true_hist = np.bincount(k.ravel(), weights=np.where(positive, w, 0.0).ravel(),
-                            minlength=bins)
-    false_hist = np.bincount(k.ravel(), weights=np.where(positive, 0.0, w).ravel(),
-                             minlength=bins)
-    if multi_label:
-        true_hist = true_hist.reshape(-1, n + 1).T
-        false_hist = false_hist.reshape(-1, n + 1).T
+        k = k.reshape(-1, labels) + np.arange(labels) * (2 * (n + 1))
+    hist = np.bincount(k.ravel(), minlength=2 * (n + 1) * labels,
+                       weights=None if weights is None else weights.ravel())
+    hist = hist.astype(np.float64).reshape(labels, 2, n + 1).transpose(1, 2, 0)
+    false_hist, true_hist = (h if multi_label else h[:, 0] for h in hist)
     # Count at threshold i = weight of the predictions above it = sum over k > i.
     tp = np.cumsum(true_hist[::-1], axis=0)[::-1][1:]
     fp = np.cumsum(false_hist[::-1], axis=0)[::-1][1:]
