@@ -99,6 +99,14 @@ def conv_output_length(length, kernel, stride, padding, dilation=1):
     return -(-length // stride)  # "same" and "causal": ceil(length / stride)
 
 
+def as_float(layer, inputs):
+    """Integer inputs (e.g. uint8 images) cast to the layer's dtype: numpy would otherwise
+    promote them with the float32 weights to float64."""
+    if inputs.dtype.startswith("float"):
+        return inputs
+    return ops.cast(inputs, layer.compute_dtype)
+
+
 def serialize_arg(key, value):
     """A constructor argument as it appears in a Keras config."""
     if key == "activation":
@@ -176,7 +184,7 @@ class ConvBase(Layer):
                 f"Input 0 of layer {self.name!r} expects {self._channels} channels (the layer "
                 f"was built for them) on axis {channel_axis(self.data_format)} of "
                 f"{layout(self.rank, self.data_format)}, but received shape {tuple(shape)}.")
-        x = self._convolve(inputs)
+        x = self._convolve(as_float(self, inputs))
         if self.bias is not None:
             bias = self.bias if self.data_format == "channels_last" else ops.reshape(
                 self.bias, (-1,) + (1,) * self.rank)

@@ -110,6 +110,10 @@ class BatchNormalization(_AffineNormalization):
                 f"BatchNormalization {self.name!r}: renorm=True (batch renormalization) is not "
                 "supported by kcore; use renorm=False."
             )
+        if isinstance(axis, (list, tuple)):  # tf.keras 2 configs store [axis]
+            if len(axis) != 1:
+                raise ValueError(f"BatchNormalization normalizes over one axis, got axis={axis}.")
+            axis = axis[0]
         self.axis = int(axis)
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)

@@ -11,6 +11,7 @@ Example:
 
 from kcore import ops
 from kcore.layers.conv_base import (
+    as_float,
     check_rank,
     conv_output_length,
     standardize_data_format,
@@ -51,6 +52,8 @@ class BasePooling(Layer):
     def call(self, inputs):
         if len(inputs.shape) != self.pool_dimensions + 2:
             check_rank(self, inputs.shape, self.pool_dimensions, self.data_format)
+        if self.pool_mode == "average":
+            inputs = as_float(self, inputs)
         return self._pool(inputs, self.pool_size, self.strides, self.padding, self.data_format)
 
     def compute_output_shape(self, input_shape):
@@ -176,6 +179,8 @@ class BaseGlobalPooling(Layer):
     def call(self, inputs):
         if len(inputs.shape) != self.pool_dimensions + 2:
             check_rank(self, inputs.shape, self.pool_dimensions, self.data_format)
+        if self._reduce is ops.mean:
+            inputs = as_float(self, inputs)
         return self._reduce(inputs, axis=self._axes, keepdims=self.keepdims)
 
     def compute_output_shape(self, input_shape):
@@ -259,6 +264,7 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
             return super().call(inputs)
         if len(inputs.shape) != 3:
             check_rank(self, inputs.shape, 1, self.data_format)
+        inputs = as_float(self, inputs)
         weights = ops.expand_dims(ops.cast(mask, inputs.dtype),
                                   2 if self.data_format == "channels_last" else 1)
         total = ops.sum(ops.multiply(inputs, weights), axis=self._axes, keepdims=self.keepdims)

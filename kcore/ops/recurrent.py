@@ -70,9 +70,11 @@ class _Gates:
 
     When every block is ``sigmoid`` or ``tanh`` (the default LSTM/GRU case) the whole array
     takes one ``exp``: ``sigmoid(x) = 1 / (1 + exp(-x))`` and ``tanh(x) = 2 sigmoid(2x) - 1``,
-    so ``y = m / (1 + exp(-k x)) + b`` with per-column ``k, m, b``. numpy's ``exp`` is about
+    i.e. ``1 / (1 + exp(pre * x))`` with ``pre`` = -1 or -2 per column, then ``2 s - 1`` on
+    the tanh columns; the LSTM folds ``pre`` into its weights, saving one pass per step. numpy's ``exp`` is about
     twice as fast as its ``tanh``, and the activations dominate a small recurrent step.
-    ``exp`` may overflow to ``inf`` for very negative inputs, which gives the exact limit.
+    ``exp`` may overflow to ``inf`` for very negative inputs, which gives the exact limit
+    (callers run the loop under ``np.errstate(over="ignore")``).
     Both derivatives are ``p + y (r - y)`` (``y (1 - y)``, ``1 - y^2``).
     """
 
@@ -88,35 +90,55 @@ class _Gates:
             tanh = np.zeros(width, bool)
             for lo, hi, name in blocks:
                 tanh[lo:hi] = name == "tanh"
-            self.neg_k = np.where(tanh, -2.0, -1.0).astype(dtype)
-            self.m = np.where(tanh, 2.0, 1.0).astype(dtype)
-            self.b = np.where(tanh, -1.0, 0.0).astype(dtype)
-            self.any_tanh = bool(tanh.any())
+            self.tanh_blocks = [(lo, hi) for lo, hi, name in blocks if name == "tanh"]
+            # Callers may fold this column scale into their weights (``prescaled=True``).
+            self.pre = np.where(tanh, -2.0, -1.0).astype(dtype)
             self.p = np.where(tanh, 1.0, 0.0).astype(dtype)
             self.r = np.where(tanh, 0.0, 1.0).astype(dtype)
 
-    def __call__(self, a):
+    def __call__(self, a, prescaled=False):
+        """Activates ``a`` in place; ``prescaled``: ``a`` was already multiplied by ``pre``."""
         if self.fast:
-            a *= self.neg_k
-            with np.errstate(over="ignore"):
-                np.exp(a, out=a)
+            if not prescaled:
+                a *= self.pre
+            np.exp(a, out=a)
             a += 1.0
             np.reciprocal(a, out=a)
-            if self.any_tanh:
-                a *= self.m
-                a += self.b
+            for lo, hi in self.tanh_blocks:
+                block = a[..., lo:hi]
+                block *= 2.0
+                block -= 1.0
         else:
             for lo, hi, name in self.blocks:
                 _FORWARD[name](a[..., lo:hi])
 
-    def derivative(self, y):
-        """``f'(x)`` for the activated array ``y = f(x)`` (any leading shape)."""
+    def apply_to(self, src, out):
+        """Writes the activation of ``src`` into ``out``."""
         if self.fast:
-            return self.p + y * (self.r - y)
-        d = np.empty_like(y)
+            np.multiply(src, self.pre, out=out)
+            self(out, prescaled=True)
+        else:
+            np.copyto(out, src)
+            self(out)
+
+    def prescale(self, w):
+        """``w`` with its last axis scaled by ``pre`` (as is when there is no fast path)."""
+        return w * self.pre if self.fast and w is not None else w
+
+    def derivative(self, y, out):
+        """Writes ``f'(x)`` for the activated array ``y = f(x)`` into ``out``; returns it.
+
+        Backward loops call this per step on cache-sized arrays: whole-sequence
+        element-wise passes are memory-bound and cost more than the per-step calls.
+        """
+        if self.fast:
+            np.subtract(self.r, y, out=out)
+            out *= y
+            out += self.p
+            return out
         for lo, hi, name in self.blocks:
-            d[..., lo:hi] = _DERIVATIVE[name](y[..., lo:hi])
-        return d
+            out[..., lo:hi] = _DERIVATIVE[name](y[..., lo:hi])
+        return out
 
 
 # -- shared plumbing: time-major inputs, the all-steps input projection, masks ------------
@@ -127,7 +149,7 @@ class _Sequence:
     the mask as ``(T, B, 1)`` booleans or ``None`` (an all-true mask counts as none).
     """
 
-    def __init__(self, x, kernel, input_bias, mask, go_backwards):
+    def __init__(self, x, kernel, input_bias, mask, go_backwards, scale=None):
         x = np.asarray(x)
         dtype = np.result_type(x.dtype, kernel.dtype)
         X = np.swapaxes(x, 0, 1)
@@ -138,9 +160,10 @@ class _Sequence:
         T, B, n = self.X.shape
         if T == 0:
             raise ValueError("A recurrent layer needs at least one time step, got 0.")
-        xw = self.X.reshape(T * B, n) @ kernel
+        # ``scale``: a per-column factor folded into the projection (see ``_Gates``).
+        xw = self.X.reshape(T * B, n) @ (kernel if scale is None else kernel * scale)
         if input_bias is not None:
-            xw += input_bias
+            xw += input_bias if scale is None else input_bias * scale
         self.XW = xw.reshape(T, B, -1)
         self.M = None
         if mask is not None:
@@ -233,12 +256,14 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, *, mask=None,
     """
     U = np.asarray(recurrent_kernel)
     u = U.shape[0]
-    seq = _Sequence(x, kernel, bias, mask, go_backwards)
-    T, B, _ = seq.XW.shape
-    dtype = seq.XW.dtype
+    dtype = np.result_type(np.asarray(x).dtype, kernel.dtype)
     gates = _Gates([(0, 2 * u, recurrent_activation), (2 * u, 3 * u, activation),
                     (3 * u, 4 * u, recurrent_activation)], 4 * u, dtype)
     cell_act = _Gates([(0, u, activation)], u, dtype)
+    prescaled = gates.fast
+    seq = _Sequence(x, kernel, bias, mask, go_backwards, gates.pre if prescaled else None)
+    T, B, _ = seq.XW.shape
+    U_scaled = gates.prescale(U)
     save = is_recording()
     A = np.empty((T if save else 1, B, 4 * u), dtype)      # gate activations i, f, g, o
     TC = np.empty((T if save else 1, B, u), dtype)         # activation(c_new)
@@ -247,23 +272,25 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, *, mask=None,
     H[0], C[0] = h0, c0
     outs = _Outputs(T, B, u, dtype, return_sequences, zero_output_for_mask) \
         if seq.M is not None else None
-    # Hot loop: one GEMM and ~10 in-place ufuncs per time step.
-    for t in range(T):
-        a = A[t if save else 0]
-        tc = TC[t if save else 0]
-        np.matmul(H[t], U, out=a)
-        a += seq.XW[t]
-        gates(a)
-        np.multiply(a[:, u:2 * u], C[t], out=C[t + 1])
-        C[t + 1] += a[:, :u] * a[:, 2 * u:3 * u]
-        np.copyto(tc, C[t + 1])
-        cell_act(tc)
-        np.multiply(a[:, 3 * u:], tc, out=H[t + 1])
-        if outs is not None:
-            m = seq.M[t]
-            outs.step(t, m, H[t + 1])
-            np.copyto(H[t + 1], H[t], where=~m)
-            np.copyto(C[t + 1], C[t], where=~m)
+    ig = np.empty((B, u), dtype)
+    # Hot loop: one GEMM and ~15 in-place ufuncs on cache-sized arrays per time step.
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            a = A[t if save else 0]
+            tc = TC[t if save else 0]
+            np.matmul(H[t], U_scaled, out=a)
+            a += seq.XW[t]
+            gates(a, prescaled=prescaled)
+            np.multiply(a[:, u:2 * u], C[t], out=C[t + 1])
+            np.multiply(a[:, :u], a[:, 2 * u:3 * u], out=ig)
+            C[t + 1] += ig
+            cell_act.apply_to(C[t + 1], tc)
+            np.multiply(a[:, 3 * u:], tc, out=H[t + 1])
+            if outs is not None:
+                m = seq.M[t]
+                outs.step(t, m, H[t + 1])
+                np.copyto(H[t + 1], H[t], where=~m)
+                np.copyto(C[t + 1], C[t], where=~m)
     if outs is None:
         y = _out(seq, H[1:], H[T].copy(), return_sequences)
     else:
@@ -271,12 +298,10 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, *, mask=None,
 
     def vjp(gs):
         gy, gh, gc = gs
-        D = gates.derivative(A)
-        OD = A[:, :, 3 * u:] * cell_act.derivative(TC)
         g_seq = seq.time_major(gy) if return_sequences else None
         g_last = None if return_sequences else gy
         dZ = np.empty_like(A)
-        dh, dc = _lstm_backward_loop(seq, A, TC, C, D, OD, U, dZ, g_seq, g_last,
+        dh, dc = _lstm_backward_loop(seq, A, TC, C, (gates, cell_act), U, dZ, g_seq, g_last,
                                      _zeros_if_none(gh, h0), _zeros_if_none(gc, c0),
                                      zero_output_for_mask)
         dx, d_kernel, d_bias = seq.gradients(dZ, kernel)
@@ -286,13 +311,17 @@ def lstm_sequence(x, h0, c0, kernel, recurrent_kernel, bias=None, *, mask=None,
     return (y, H[T].copy(), C[T].copy()), vjp
 
 
-def _lstm_backward_loop(seq, A, TC, C, D, OD, U, dZ, g_seq, g_last, dh, dc, zero_output):
+def _lstm_backward_loop(seq, A, TC, C, acts, U, dZ, g_seq, g_last, dh, dc, zero_output):
     """BPTT through the LSTM steps; fills ``dZ`` and returns ``(dh0, dc0)``.
 
-    Hot loop: one GEMM and ~9 ufuncs per step (plus the mask ``where``s when masked).
+    Hot loop: one GEMM and ~16 ufuncs on cache-sized arrays per step (plus the mask
+    ``where``s when masked).
     """
-    T = A.shape[0]
+    T, B, _ = A.shape
     u = U.shape[0]
+    gates, cell_act = acts
+    d_gates = np.empty((B, 4 * u), A.dtype)
+    dct = np.empty((B, u), A.dtype)
     UT = np.ascontiguousarray(U.T)
     dh = np.array(dh, dtype=A.dtype)
     dc = np.array(dc, dtype=A.dtype)
@@ -310,13 +339,16 @@ def _lstm_backward_loop(seq, A, TC, C, D, OD, U, dZ, g_seq, g_last, dh, dc, zero
             if g_seq is not None:
                 dh += g_seq[t]
             dh_new, dc_new = dh, dc
-        dct = dh_new * OD[t]
+        # dc_total = dc + dh * o * act'(c)
+        cell_act.derivative(TC[t], out=dct)
+        dct *= a[:, 3 * u:]
+        dct *= dh_new
         dct += dc_new
         np.multiply(dct, a[:, 2 * u:3 * u], out=dz[:, :u])
         np.multiply(dct, C[t], out=dz[:, u:2 * u])
         np.multiply(dct, a[:, :u], out=dz[:, 2 * u:3 * u])
         np.multiply(dh_new, TC[t], out=dz[:, 3 * u:])
-        dz *= D[t]
+        dz *= gates.derivative(a, out=d_gates)
         dh = dz @ UT
         dc = dct * a[:, u:2 * u]
         if masked:
@@ -360,31 +392,11 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None, go_ba
         if seq.M is not None else None
     Uzr = U if reset_after else np.ascontiguousarray(U[:, :2 * u])
     Uh = np.ascontiguousarray(U[:, 2 * u:])
-    # Hot loop: one (reset_after) or two GEMMs and ~10 ufuncs per step.
-    for t in range(T):
-        k = t if save else 0
-        zr, hh, rh, h = ZR[k], HH[k], RH[k], H[t]
-        inner = h @ Uzr
-        if b_rec is not None:
-            inner += b_rec
-        np.add(seq.XW[t, :, :2 * u], inner[:, :2 * u], out=zr)
-        zr_act(zr)
-        if reset_after:
-            np.copyto(rh, inner[:, 2 * u:])
-            np.multiply(zr[:, u:], rh, out=hh)
-        else:
-            np.multiply(zr[:, u:], h, out=rh)
-            np.matmul(rh, Uh, out=hh)
-        hh += seq.XW[t, :, 2 * u:]
-        h_act(hh)
-        # h_new = hh + z * (h - hh)
-        np.subtract(h, hh, out=H[t + 1])
-        H[t + 1] *= zr[:, :u]
-        H[t + 1] += hh
-        if outs is not None:
-            m = seq.M[t]
-            outs.step(t, m, H[t + 1])
-            np.copyto(H[t + 1], H[t], where=~m)
+    # Hot loop: one (reset_after) or two GEMMs and ~15 ufuncs per step.
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            _gru_step(t, t if save else 0, seq, (ZR, HH, RH, H), (Uzr, Uh, b_rec),
+                      (zr_act, h_act), reset_after, outs)
     if outs is None:
         y = _out(seq, H[1:], H[T].copy(), return_sequences)
     else:
@@ -392,21 +404,21 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None, go_ba
 
     def vjp(gs):
         gy, gh = gs
-        saved = (ZR, zr_act.derivative(ZR), HH, h_act.derivative(HH), RH, H)
         g_seq = seq.time_major(gy) if return_sequences else None
         g_last = None if return_sequences else gy
         dZ = np.empty((T, B, 3 * u), dtype)     # gradient of x W + b_in
-        dR = np.empty((T, B, u), dtype)         # gradient of RH
-        dh = _gru_backward_loop(seq, saved, Uzr, Uh, dZ, dR, g_seq, g_last,
-                                _zeros_if_none(gh, h0), zero_output_for_mask, reset_after)
+        # reset_after: gradient of h U + b_rec (all three gates)
+        dI = np.empty((T, B, 3 * u), dtype) if reset_after else None
+        dh = _gru_backward_loop(seq, (ZR, HH, RH, H), (zr_act, h_act), Uzr, Uh, dZ, dI, g_seq,
+                                g_last, _zeros_if_none(gh, h0), zero_output_for_mask)
         dx, d_kernel, d_bias_in = seq.gradients(dZ, kernel)
         Hp = H[:T].reshape(T * B, u)
         dZ2 = dZ.reshape(T * B, 3 * u)
         d_rec = np.empty_like(U)
         if reset_after:
-            d_inner = np.concatenate([dZ2[:, :2 * u], dR.reshape(T * B, u)], axis=1)
-            d_rec[...] = Hp.T @ d_inner
-            d_bias = np.stack([d_bias_in, d_inner.sum(axis=0)]) if bias is not None else None
+            dI2 = dI.reshape(T * B, 3 * u)
+            d_rec[...] = Hp.T @ dI2
+            d_bias = np.stack([d_bias_in, dI2.sum(axis=0)]) if bias is not None else None
         else:
             d_rec[:, :2 * u] = Hp.T @ dZ2[:, :2 * u]
             d_rec[:, 2 * u:] = RH.reshape(T * B, u).T @ dZ2[:, 2 * u:]
@@ -416,16 +428,47 @@ def gru_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None, go_ba
     return (y, H[T].copy()), vjp
 
 
-def _gru_backward_loop(seq, saved, Uzr, Uh, dZ, dR, g_seq, g_last, dh, zero_output,
-                       reset_after):
-    """BPTT through the GRU steps; fills ``dZ`` and ``dR``, returns ``dh0``.
-
-    Hot loop: one or two GEMMs and ~12 ufuncs per step (plus the mask ``where``s).
-    """
-    ZR, DZR, HH, DHH, RH, H = saved
-    T = ZR.shape[0]
+def _gru_step(t, k, seq, arrays, weights, acts, reset_after, outs):
+    """One GRU forward step: fills ``ZR[k], HH[k], RH[k]`` and ``H[t + 1]``."""
+    ZR, HH, RH, H = arrays
+    Uzr, Uh, b_rec = weights
+    zr_act, h_act = acts
     u = HH.shape[2]
+    zr, hh, rh, h = ZR[k], HH[k], RH[k], H[t]
+    inner = h @ Uzr
+    if b_rec is not None:
+        inner += b_rec
+    np.add(seq.XW[t, :, :2 * u], inner[:, :2 * u], out=zr)
+    zr_act(zr)
+    if reset_after:
+        np.copyto(rh, inner[:, 2 * u:])
+        np.multiply(zr[:, u:], rh, out=hh)
+    else:
+        np.multiply(zr[:, u:], h, out=rh)
+        np.matmul(rh, Uh, out=hh)
+    hh += seq.XW[t, :, 2 * u:]
+    h_act(hh)
+    # h_new = hh + z * (h - hh)
+    np.subtract(h, hh, out=H[t + 1])
+    H[t + 1] *= zr[:, :u]
+    H[t + 1] += hh
+    if outs is not None:
+        m = seq.M[t]
+        outs.step(t, m, H[t + 1])
+        np.copyto(H[t + 1], H[t], where=~m)
+
+
+def _gru_backward_loop(seq, saved, acts, Uzr, Uh, dZ, dI, g_seq, g_last, dh, zero_output):
+    """BPTT through the GRU steps; fills ``dZ`` (and ``dI``), returns ``dh0``.
+
+    Hot loop: one or two GEMMs and ~15 ufuncs on cache-sized arrays per step (plus the
+    mask ``where``s).
+    """
+    ZR, HH, RH, H = saved
+    zr_act, h_act = acts
+    T, B, u = HH.shape
     UzrT, UhT = np.ascontiguousarray(Uzr.T), np.ascontiguousarray(Uh.T)
+    d_zr, d_hh = np.empty((B, 2 * u), ZR.dtype), np.empty((B, u), ZR.dtype)
     dh = np.array(dh, dtype=ZR.dtype)
     masked = seq.M is not None
     dy = (np.zeros_like(dh) if g_last is None else np.array(g_last, ZR.dtype)) if masked else None
@@ -441,23 +484,27 @@ def _gru_backward_loop(seq, saved, Uzr, Uh, dZ, dR, g_seq, g_last, dh, zero_outp
             dh_new = dh
         z, r, hh, h = ZR[t, :, :u], ZR[t, :, u:], HH[t], H[t]
         dz = dZ[t]
-        # z gate: h_new = hh + z (h - hh)
+        # h_new = hh + z (h - hh)
         np.subtract(h, hh, out=dz[:, :u])
         dz[:, :u] *= dh_new
         dah = dz[:, 2 * u:]
-        np.multiply(dh_new, 1.0 - z, out=dah)
-        dah *= DHH[t]
+        np.subtract(1.0, z, out=dah)
+        dah *= dh_new
+        dah *= h_act.derivative(hh, out=d_hh)
         dh_prev = dh_new * z
-        if reset_after:
+        if dI is not None:
+            di = dI[t]
             np.multiply(dah, RH[t], out=dz[:, u:2 * u])
-            np.multiply(dah, r, out=dR[t])
-            dz[:, :2 * u] *= DZR[t]
-            dh_prev += np.concatenate([dz[:, :2 * u], dR[t]], axis=1) @ UzrT
+            np.multiply(dah, r, out=di[:, 2 * u:])
+            dz[:, :2 * u] *= zr_act.derivative(ZR[t], out=d_zr)
+            di[:, :2 * u] = dz[:, :2 * u]
+            dh_prev += di @ UzrT
         else:
             drh = dah @ UhT
             np.multiply(drh, h, out=dz[:, u:2 * u])
-            dh_prev += drh * r
-            dz[:, :2 * u] *= DZR[t]
+            drh *= r
+            dh_prev += drh
+            dz[:, :2 * u] *= zr_act.derivative(ZR[t], out=d_zr)
             dh_prev += dz[:, :2 * u] @ UzrT
         dh = dh_prev + dh_skip if masked else dh_prev
     return dh
@@ -483,15 +530,16 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None
     H[0] = h0
     outs = _Outputs(T, B, u, dtype, return_sequences, zero_output_for_mask) \
         if seq.M is not None else None
-    for t in range(T):
-        np.matmul(H[t], U, out=A[t])
-        A[t] += seq.XW[t]
-        act(A[t])
-        H[t + 1] = A[t]
-        if outs is not None:
-            m = seq.M[t]
-            outs.step(t, m, A[t])
-            np.copyto(H[t + 1], H[t], where=~m)
+    with np.errstate(over="ignore"):
+        for t in range(T):
+            np.matmul(H[t], U, out=A[t])
+            A[t] += seq.XW[t]
+            act(A[t])
+            H[t + 1] = A[t]
+            if outs is not None:
+                m = seq.M[t]
+                outs.step(t, m, A[t])
+                np.copyto(H[t + 1], H[t], where=~m)
     if outs is None:
         y = _out(seq, H[1:], H[T].copy(), return_sequences)
     else:
@@ -499,7 +547,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None
 
     def vjp(gs):
         gy, gh = gs
-        D = act.derivative(A)
+        d_act = np.empty((B, u), dtype)
         g_seq = seq.time_major(gy) if return_sequences else None
         g_last = None if return_sequences else gy
         dZ = np.empty_like(A)
@@ -516,7 +564,7 @@ def simple_rnn_sequence(x, h0, kernel, recurrent_kernel, bias=None, *, mask=None
                                                           zero_output_for_mask)
             else:
                 dh_new = dh + g_seq[t] if g_seq is not None else dh
-            np.multiply(dh_new, D[t], out=dZ[t])
+            np.multiply(dh_new, act.derivative(A[t], out=d_act), out=dZ[t])
             dh = dZ[t] @ UT
             if masked:
                 dh += dh_skip

@@ -9,6 +9,7 @@ installs all of kcore's) do not change what a test sees.
 """
 
 import importlib
+import os
 import sys
 import textwrap
 
@@ -37,12 +38,22 @@ def clean_plugin_state(monkeypatch):
             del sys.modules[name]
 
 
+def _holds_plugin_metadata(path):
+    """True for a sys.path entry holding a kcore plugin's metadata (editable installs)."""
+    try:
+        names = os.listdir(path or ".")
+    except OSError:
+        return False
+    return any(n.startswith("kcore_") and n.endswith((".egg-info", ".dist-info")) for n in names)
+
+
 @pytest.fixture
 def isolated_path(monkeypatch, tmp_path):
     """``sys.path`` without site-packages, plus an empty directory for test distributions."""
     site = tmp_path / "site"
     site.mkdir()
-    kept = [p for p in sys.path if "site-packages" not in p and "dist-packages" not in p]
+    kept = [p for p in sys.path if "site-packages" not in p and "dist-packages" not in p
+            and not _holds_plugin_metadata(p)]
     monkeypatch.setattr(sys, "path", [str(site)] + kept)
     importlib.invalidate_caches()
     return site

@@ -239,3 +239,12 @@ def test_w2_cnn_trains_with_fit():
     losses = history.history["loss"]
     assert all(b < a for a, b in zip(losses, losses[1:])), losses
     assert losses[-1] < 0.7 * losses[0], losses
+
+
+@pytest.mark.parametrize("layer", [Conv2D(2, 3), AveragePooling2D(2),
+                                   pooling.GlobalAveragePooling2D()], ids=str)
+def test_integer_images_give_float32_not_float64(layer):
+    x = np.arange(2 * 6 * 6).reshape(2, 6, 6, 1)  # int64, e.g. raw pixel values
+    out = layer(x)
+    assert out.dtype == "float32"
+    np.testing.assert_allclose(out.numpy(), layer(x.astype("float32")).numpy(), rtol=1e-6)

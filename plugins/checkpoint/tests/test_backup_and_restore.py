@@ -30,9 +30,10 @@ def uninterrupted(tmp_path_factory):
     return np.load(workdir / "out.npz"), (workdir / "log.csv").read_text()
 
 
-# A save lands every 3 batches; these kill points fall on, just after and between saves,
+# A save lands every 3 batches (the one at batch 12, an epoch end, after that epoch end);
+# these kill points fall on, just after and between saves,
 # in the first epoch and later ones, plus one drawn at random.
-KILL_POINTS = [3, 4, 14, random.Random(2026).randrange(1, TOTAL_BATCHES)]
+KILL_POINTS = [3, 4, 13, 14, random.Random(2026).randrange(1, TOTAL_BATCHES)]
 
 
 @pytest.mark.parametrize("kill_at", KILL_POINTS)
@@ -57,20 +58,6 @@ def test_resume_after_sigkill_is_bit_identical(tmp_path, uninterrupted, kill_at)
 
 
 # --- in-process behaviour ----------------------------------------------------------------
-
-@pytest.fixture
-def model():
-    kcore.utils.set_random_seed(0)
-    m = kcore.Sequential([kcore.Input((3,)), kcore.layers.Dense(1)])
-    m.compile(optimizer="adam", loss="mse")
-    return m
-
-
-@pytest.fixture
-def data():
-    rng = np.random.default_rng(0)
-    return rng.random((16, 3), dtype=np.float32), rng.random((16, 1), dtype=np.float32)
-
 
 class Crash(kcore.callbacks.Callback):
     def __init__(self, epoch, batch):

@@ -24,7 +24,7 @@ def rng():
     return np.random.default_rng(1234)
 
 
-# -- thresholded counts -------------------------------------------------------------------
+# -- thresholded counts ---------------------------------------------------------------------
 def brute_force_counts(y_true, y_pred, w, thresholds):
     """(T, 4) TP, FP, TN, FN by comparing every prediction with every threshold."""
     pos = (y_true != 0).ravel()
@@ -169,7 +169,7 @@ def test_auc_custom_thresholds_match_brute_force(rng):
     assert m.thresholds[1:-1] == pytest.approx(sorted(thresholds))
 
 
-# -- operating points -------------------------------------------------------------------------
+# -- operating points -----------------------------------------------------------------------
 @pytest.mark.parametrize("cls, target, constrained, dependent", [
     (M.SensitivityAtSpecificity, 0.7, "spec", "sens"),
     (M.SpecificityAtSensitivity, 0.6, "sens", "spec"),
@@ -200,7 +200,7 @@ def test_operating_points_hand_computed():
     assert run(M.RecallAtPrecision(1.0), [1, 0], [0.2, 0.9]) == 0.0  # unreachable
 
 
-# -- F scores ------------------------------------------------------------------------------------
+# -- F scores -------------------------------------------------------------------------------
 @pytest.mark.parametrize("average", [None, "micro", "macro", "weighted"])
 @pytest.mark.parametrize("beta, threshold", [(1.0, None), (1.0, 0.4), (2.0, 0.5), (0.5, None)])
 def test_fbeta_matches_sklearn(rng, average, beta, threshold):
@@ -219,7 +219,7 @@ def test_fbeta_matches_sklearn(rng, average, beta, threshold):
                                atol=1e-6)
 
 
-# -- top-k -------------------------------------------------------------------------------------------
+# -- top-k ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("k", [1, 2, 4])
 def test_top_k_accuracies_match_sklearn(rng, k):
     labels = rng.integers(0, 6, size=500)
@@ -250,7 +250,7 @@ def test_top_k_functions_and_ties():
                                                          [0.8, 0.1, 0.1]], k=2).shape == (2, 1)
 
 
-# -- IoU --------------------------------------------------------------------------------------
+# -- IoU ------------------------------------------------------------------------------------
 def test_iou_family_matches_sklearn_jaccard(rng):
     y_true = rng.integers(0, 4, size=600)
     y_pred = np.where(rng.random(600) < 0.6, y_true, rng.integers(0, 4, size=600))
@@ -284,7 +284,7 @@ def test_binary_iou_and_ignore_class_by_hand():
         M.MeanIoU(num_classes=3).update_state([0, 3], [0, 1])
 
 
-# -- regression ------------------------------------------------------------------------------------
+# -- regression -----------------------------------------------------------------------------
 @pytest.mark.parametrize("aggregation, multioutput", [
     ("uniform_average", "uniform_average"), ("variance_weighted_average", "variance_weighted"),
     (None, "raw_values")])

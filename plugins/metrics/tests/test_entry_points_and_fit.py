@@ -1,7 +1,10 @@
 """The plugin as users get it: installed, found through its entry points, used in ``fit``."""
 
 import importlib.metadata
+import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -43,7 +46,7 @@ def test_every_class_is_registered_under_its_name_and_keras_alias():
 @pytest.mark.parametrize("identifier, cls_name", [
     ("auc", "AUC"), ("AUC", "AUC"), ("precision", "Precision"), ("f1_score", "F1Score"),
     ("f_beta_score", "FBetaScore"), ("fbeta_score", "FBetaScore"), ("r2_score", "R2Score"),
-    ("top_k_categorical_accuracy", "TopKCategoricalAccuracy"), ("io_u", "IoU"),
+    ("top_k_categorical_accuracy", "TopKCategoricalAccuracy"),
     ("log_cosh_error", "LogCoshError"), ("hinge", "Hinge"), ("poisson", "Poisson"),
 ])
 def test_get_resolves_names_to_instances(identifier, cls_name):
@@ -53,10 +56,11 @@ def test_get_resolves_names_to_instances(identifier, cls_name):
 
 
 def test_module_attributes_resolve_lazily():
-    from kcore_metrics import AUC, F1Score
+    from kcore_metrics import AUC, F1Score, IoU
 
     assert kcore.metrics.AUC is AUC
     assert kcore.metrics.F1Score is F1Score
+    assert kcore.metrics.io_u is IoU
     with pytest.raises(AttributeError, match="logcosh"):
         kcore.metrics.logcosh  # noqa: B018  (not an alias in Keras either)
 
@@ -80,22 +84,51 @@ def _binary_model():
     return kcore.Sequential([kcore.Input((4,)), kcore.layers.Dense(1, activation="sigmoid")])
 
 
+COMPILE_BY_NAME = """
+import json, sys
+import numpy as np
+import kcore
+
+rng = np.random.default_rng(0)
+x = rng.normal(size=(128, 4)).astype("float32")
+y = (x[:, :1] + 0.5 * rng.normal(size=(128, 1)) > 0).astype("float32")
+kcore.utils.set_random_seed(0)
+model = kcore.Sequential([kcore.Input((4,)), kcore.layers.Dense(1, activation="sigmoid")])
+model.compile(optimizer="adam", loss="binary_crossentropy",
+              metrics=["auc", kcore.metrics.Precision(thresholds=0.3)])
+history = model.fit(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
+auc = kcore.metrics.AUC()
+auc.update_state(y[96:], model.predict(x[96:], verbose=0))
+json.dump({"history": history.history, "val_auc_now": float(auc.result()),
+           "directions": {k: model.get_metric_direction(k) for k in history.history}},
+          sys.stdout)
+"""
+
+
 def test_compile_by_name_logs_keras_keys_and_directions():
+    # A fresh interpreter, as a user script: default metric names are unique per process
+    # (a second Precision() is "precision_1", as in Keras).
+    out = subprocess.run([sys.executable, "-c", COMPILE_BY_NAME], capture_output=True,
+                         text=True, check=True)
+    report = json.loads(out.stdout)
+    history = report["history"]
+    assert set(history) == {"loss", "auc", "precision", "val_loss", "val_auc",
+                            "val_precision"}
+    assert all(0.0 <= v <= 1.0 for v in history["val_auc"] + history["precision"])
+    assert report["directions"] == {"loss": "down", "val_loss": "down", "auc": "up",
+                                    "val_auc": "up", "precision": "up", "val_precision": "up"}
+    # The validation AUC in the logs is the AUC of the model's validation predictions.
+    assert history["val_auc"][-1] == pytest.approx(report["val_auc_now"], abs=1e-6)
+
+
+def test_compile_names_string_metrics_as_written():
     x, y = _binary_data()
     model = _binary_model()
     model.compile(optimizer="adam", loss="binary_crossentropy",
-                  metrics=["auc", kcore.metrics.Precision(thresholds=0.3)])
-    history = model.fit(x, y, epochs=2, batch_size=32, validation_split=0.25, verbose=0)
-    assert set(history.history) == {"loss", "auc", "precision", "val_loss", "val_auc",
-                                    "val_precision"}
-    assert all(0.0 <= v <= 1.0 for v in history.history["val_auc"])
-    assert model.get_metric_direction("val_auc") == "up"
-    assert model.get_metric_direction("precision") == "up"
-    # The validation AUC in the logs is the AUC of the model's validation predictions.
-    x_val, y_val = x[96:], y[96:]
-    expected = kcore.metrics.AUC()
-    expected.update_state(y_val, model.predict(x_val, verbose=0))
-    assert history.history["val_auc"][-1] == pytest.approx(float(expected.result()), abs=1e-6)
+                  metrics=["AUC", "recall", kcore.metrics.AUC(curve="PR", name="pr_auc")])
+    history = model.fit(x, y, epochs=1, batch_size=32, verbose=0)
+    assert set(history.history) == {"loss", "AUC", "recall", "pr_auc"}
+    assert model.get_metric_direction("pr_auc") == "up"
 
 
 def test_array_results_are_split_into_indexed_log_keys():

@@ -17,7 +17,8 @@ def binary(n=60, c=3):
 
 
 def one_hot(n=60, c=4):
-    return np.eye(c, dtype="float32")[RNG.integers(0, c, size=n)], RNG.random((n, c)).astype("float32")
+    labels = np.eye(c, dtype="float32")[RNG.integers(0, c, size=n)]
+    return labels, RNG.random((n, c)).astype("float32")
 
 
 def sparse(n=60, c=4):
@@ -34,7 +35,8 @@ def regression(n=60, c=3):
 
 
 def positive(n=60, c=3):
-    return RNG.uniform(0.1, 2, (n, c)).astype("float32"), RNG.uniform(0.1, 2, (n, c)).astype("float32")
+    return (RNG.uniform(0.1, 2, (n, c)).astype("float32"),
+            RNG.uniform(0.1, 2, (n, c)).astype("float32"))
 
 
 # (factory, data, default name, direction)

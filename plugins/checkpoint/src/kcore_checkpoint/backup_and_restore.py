@@ -82,6 +82,7 @@ class BackupAndRestore(kcore.callbacks.Callback):
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._save_index = 0
+        self._epoch_save_pending = False
         self._phase_name = f"kcore-backup-and-restore-{id(self):x}"
 
     def set_model(self, model):
@@ -108,6 +109,7 @@ class BackupAndRestore(kcore.callbacks.Callback):
     # --- restore -------------------------------------------------------------------------
 
     def _restore(self):
+        self._epoch_save_pending = False
         self._batches_seen_since_last_saving = 0
         self._last_batch_seen = 0
         self._save_index = 0
@@ -176,6 +178,14 @@ class BackupAndRestore(kcore.callbacks.Callback):
             return True
         return False
 
+    def _save_after_batch(self):
+        if self.model.get_fit_state()["step"] == 0:
+            # The epoch's last batch: its end (validation, callbacks' epoch-end updates) is
+            # still to come, and resuming at the next epoch would skip it. Back up after it.
+            self._epoch_save_pending = True
+        else:
+            self._save()
+
     def _save(self):
         model = self.model
         if getattr(getattr(model, "distribute", None), "rank", 0) != 0:
@@ -233,7 +243,7 @@ class _AfterCallbacks:
             def kcore_on_train_batch_end(model, batch):
                 active = self._active(model)
                 if active is not None and active._should_save_on_batch(batch):
-                    active._save()
+                    active._save_after_batch()
 
             self.kcore_on_train_batch_end = kcore.hookimpl(trylast=True)(
                 kcore_on_train_batch_end)
@@ -251,7 +261,8 @@ class _AfterCallbacks:
     @kcore.hookimpl(trylast=True)
     def kcore_on_epoch_end(self, model):
         owner = self._active(model)
-        if owner is not None and owner.save_freq == "epoch":
+        if owner is not None and (owner.save_freq == "epoch" or owner._epoch_save_pending):
+            owner._epoch_save_pending = False
             owner._save()
 
     @kcore.hookimpl(trylast=True)

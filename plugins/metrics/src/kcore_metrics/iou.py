@@ -67,8 +67,8 @@ class IoU(Metric):
             y_pred: class ids (or scores with ``sparse_y_pred=False``), same size.
             sample_weight: optional weights, one per sample or one per label entry.
         """
-        y_true = np.asarray(as_array(y_true, None))
-        y_pred = np.asarray(as_array(y_pred, None))
+        y_true = as_array(y_true, None)
+        y_pred = as_array(y_pred, None)
         if not self.sparse_y_true:
             y_true = np.argmax(y_true, axis=self.axis)
         if not self.sparse_y_pred:
