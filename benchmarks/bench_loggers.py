@@ -6,6 +6,9 @@ synthetic MNIST-shaped data, ``--steps`` training steps per fit. Each configurat
 median time per step and the slowdown against no logger. W&B runs offline (everything under a
 temporary directory); the run is started before timing, so only logging is measured.
 
+BLAS runs single-threaded (set ``OMP_NUM_THREADS`` etc. to override): a logger's cost is
+per-step Python work, which thread contention would otherwise drown in noise.
+
     .venv/bin/python benchmarks/bench_loggers.py [--steps 300] [--repeats 5]
 """
 
@@ -16,7 +19,10 @@ import sys
 import tempfile
 import time
 
-import numpy as np
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
 
 
 def offline_wandb_env(root):
@@ -90,6 +96,8 @@ def main():
         for _ in range(args.repeats):
             for name, make in configs.items():
                 times[name].append(fit(make))
+        per_batch = {name: batch_hook_cost(configs[name], model, args.steps)
+                     for name in configs if name.endswith("batch")}
         run.finish()
         wandb.teardown()
 
@@ -101,6 +109,30 @@ def main():
     for name, ts in times.items():
         med = statistics.median(ts)
         print(f"{name:<26}{med * 1e3:>10.3f}{(med - base) * 1e6:>10.1f}us{med / base:>9.2f}x")
+
+    print(f"\nper-batch cost of the logger alone (on_train_batch_end, median of 5 x "
+          f"{args.steps} calls) and its share of a {base * 1e3:.2f} ms step:")
+    for name, cost in per_batch.items():
+        print(f"{name:<26}{cost * 1e6:>10.1f}us{cost / base * 100:>10.2f}%")
+
+
+def batch_hook_cost(make, model, calls):
+    """Seconds per ``on_train_batch_end`` call, outside the training loop's noise."""
+    logs = {"accuracy": 0.5, "loss": 2.3}
+    samples = []
+    for _ in range(5):
+        callback = make()
+        callback.set_model(model)
+        callback.set_params({"verbose": 0, "epochs": 1, "steps": calls})
+        callback.on_train_begin({})
+        callback.on_epoch_begin(0, {})
+        start = time.perf_counter()
+        for batch in range(calls):
+            callback.on_train_batch_end(batch, logs)
+        samples.append((time.perf_counter() - start) / calls)
+        callback.on_epoch_end(0, dict(logs))
+        callback.on_train_end(dict(logs))
+    return statistics.median(samples)
 
 
 if __name__ == "__main__":

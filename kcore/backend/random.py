@@ -37,6 +37,13 @@ class SeedGenerator:
         """Returns the underlying ``numpy.random.Generator``."""
         return self.generator
 
+    def get_state(self):
+        """The stream's position, JSON-able (for exact resumption)."""
+        return _state_of(self.generator)
+
+    def set_state(self, state):
+        self.generator.bit_generator.state = state
+
     def get_config(self):
         return {"seed": self.initial_seed}
 
@@ -75,12 +82,16 @@ def rng(seed=None):
     )
 
 
-def get_state():
-    """The global generator's state as a JSON-able dict (for exact resumption)."""
-    state = global_generator().bit_generator.state
+def _state_of(generator):
+    state = generator.bit_generator.state
     return {"bit_generator": state["bit_generator"],
             "state": {k: int(v) for k, v in state["state"].items()},
             "has_uint32": int(state["has_uint32"]), "uinteger": int(state["uinteger"])}
+
+
+def get_state():
+    """The global generator's state as a JSON-able dict (for exact resumption)."""
+    return _state_of(global_generator())
 
 
 def set_state(state):

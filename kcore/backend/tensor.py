@@ -11,6 +11,16 @@ import numpy as np
 from kcore.backend import config
 
 _ops = None
+# numpy's dtype.name is slow (it builds the string each time); dtypes are few and hashable.
+_DTYPE_NAMES = {}
+
+
+def dtype_name(dt):
+    """``dt.name``, cached."""
+    name = _DTYPE_NAMES.get(dt)
+    if name is None:
+        name = _DTYPE_NAMES[dt] = dt.name
+    return name
 
 
 def _o():
@@ -49,7 +59,7 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self.value.dtype.name
+        return dtype_name(self.value.dtype)
 
     @property
     def ndim(self):

@@ -259,6 +259,7 @@ class Layer:
     @input_spec.setter
     def input_spec(self, value):
         self._input_spec = value
+        self.__dict__.pop("_checked_shape", None)
 
     @property
     def path(self):
@@ -469,19 +470,24 @@ class Layer:
             self._initial_weights = None
 
     def __call__(self, *args, **kwargs):
-        from kcore.layers.input_layer import KerasTensor, symbolic_call
-
         if not args:
             raise TypeError(f"Layer {self.name!r} was called without inputs.")
-        if any(isinstance(t, KerasTensor) for t in _iter_nested((args, kwargs))):
-            return symbolic_call(self, args, kwargs)
         first = args[0]
+        # Fast path: a plain tensor and at most `training`/`mask` keywords is never symbolic.
+        if not (type(first) is Tensor and len(args) == 1 and kwargs.keys() <= _PLAIN_KWARGS) \
+                and _has_symbolic(args, kwargs):
+            from kcore.layers.input_layer import symbolic_call
+
+            return symbolic_call(self, args, kwargs)
         first = _to_tensors(first, self._dtype if self.autocast else None)
-        args = (first,) + tuple(args[1:])
+        args = (first,) + args[1:]
         if not self.built:
             self._maybe_build(args, kwargs)
         if self._input_spec is not None:
-            check_input_spec(self, self._input_spec, first)
+            shape = first.value.shape if type(first) is Tensor else None
+            if shape is None or shape != self.__dict__.get("_checked_shape"):
+                check_input_spec(self, self._input_spec, first)
+                object.__setattr__(self, "_checked_shape", shape)
         training = kwargs.get("training", None)
         if self._call_has_training:
             if training is None:
@@ -580,6 +586,29 @@ class Layer:
 
     def __eq__(self, other):
         return self is other
+
+
+_PLAIN_KWARGS = frozenset({"training", "mask"})
+_keras_tensor_type = []
+
+
+def _has_symbolic(args, kwargs):
+    if not _keras_tensor_type:
+        from kcore.layers.input_layer import KerasTensor
+
+        _keras_tensor_type.append(KerasTensor)
+    kind = _keras_tensor_type[0]
+
+    def check(v):
+        if isinstance(v, kind):
+            return True
+        if isinstance(v, (list, tuple)):
+            return any(check(x) for x in v)
+        if isinstance(v, dict):
+            return any(check(x) for x in v.values())
+        return False
+
+    return any(check(a) for a in args) or any(check(v) for v in kwargs.values())
 
 
 class _NameScope:

@@ -312,7 +312,8 @@ class GRUCell(_Cell):
         b_in = b_rec = None
         if self.bias is not None:
             b_in, b_rec = (self.bias[0], self.bias[1]) if self.reset_after else (self.bias, None)
-        x = [ops.matmul(self._dropped(inputs, dp and dp[k], training), kernels[k]) for k in range(3)]
+        x = [ops.matmul(self._dropped(inputs, dp and dp[k], training), kernels[k])
+             for k in range(3)]
         hs = [self._dropped(h_prev, rdp and rdp[k], training) for k in range(3)]
         if b_in is not None:
             x = [ops.add(x[k], b_in[k * u:(k + 1) * u]) for k in range(3)]

@@ -22,3 +22,4 @@ from kcore.ops.conv import *  # noqa: F401,F403
 # ``from kcore.ops.shape import ...`` to reach the module's contents.
 from kcore.ops.core import shape  # noqa: E402,F401
 from kcore.ops.normalization import *  # noqa: F401,F403
+from kcore.ops.recurrent import *  # noqa: F401,F403

@@ -25,7 +25,7 @@ import numpy as np
 
 from kcore.backend.autodiff import is_recording, primitive
 
-__all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence", "FUSED_ACTIVATIONS"]
+__all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence"]
 
 
 # -- activations: y = f(x) in place, and f'(x) written in terms of y ----------------------
@@ -71,9 +71,9 @@ class _Gates:
     When every block is ``sigmoid`` or ``tanh`` (the default LSTM/GRU case) the whole array
     takes one ``exp``: ``sigmoid(x) = 1 / (1 + exp(-x))`` and ``tanh(x) = 2 sigmoid(2x) - 1``,
     i.e. ``1 / (1 + exp(pre * x))`` with ``pre`` = -1 or -2 per column, then ``2 s - 1`` on
-    the tanh columns; the LSTM folds ``pre`` into its weights, saving one pass per step. numpy's ``exp`` is about
-    twice as fast as its ``tanh``, and the activations dominate a small recurrent step.
-    ``exp`` may overflow to ``inf`` for very negative inputs, which gives the exact limit
+    the tanh columns; the LSTM folds ``pre`` into its weights, saving one pass per step.
+    numpy's ``exp`` is about twice as fast as its ``tanh``, and the activations dominate a
+    small recurrent step. ``exp`` may overflow to ``inf`` for very negative inputs, which gives the exact limit
     (callers run the loop under ``np.errstate(over="ignore")``).
     Both derivatives are ``p + y (r - y)`` (``y (1 - y)``, ``1 - y^2``).
     """

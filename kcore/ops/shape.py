@@ -210,6 +210,19 @@ def _take(x, indices, axis):
     idx = np.asarray(indices)
 
     def vjp(g):
+        if axis is not None and axis % x.ndim == 0 and idx.size:
+            # Row gathers (embeddings): sort the ids and sum equal ids with one reduceat,
+            # several times faster than np.add.at.
+            n = x.shape[0]
+            flat = idx.reshape(-1)
+            flat = np.where(flat < 0, flat + n, flat)
+            rows = g.reshape(flat.size, -1)
+            order = np.argsort(flat, kind="stable")
+            ids = flat[order]
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            gx = np.zeros((n, rows.shape[1]), g.dtype)
+            gx[ids[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+            return gx.reshape(x.shape), None
         gx = np.zeros(x.size if axis is None else x.shape, g.dtype)
         lead = () if axis is None else (_slice(None),) * (axis % x.ndim)
         np.add.at(gx, lead + (idx,), g)

@@ -386,8 +386,19 @@ class Trainer:
             "epoch": int(epoch), "step": int(step),
             "shuffle_seed": getattr(adapter, "shuffle_seed", None),
             "rng_state": backend_random.get_state(),
+            "layer_rng_states": [g.get_state() for g in self._seed_generators()],
             "metrics": [np.asarray(v.value).tolist() for m in self.metrics for v in m.variables],
         }
+
+    def _seed_generators(self):
+        from kcore.backend.random import SeedGenerator
+
+        found = []
+        for layer in self._flatten_layers():
+            for value in layer.__dict__.values():
+                if isinstance(value, SeedGenerator) and not any(value is g for g in found):
+                    found.append(value)
+        return found
 
     def set_fit_state(self, state):
         """Makes the next ``fit`` (or the one starting) resume from ``get_fit_state()``.
@@ -403,15 +414,36 @@ class Trainer:
             adapter.shuffle_seed = state["shuffle_seed"]
         if state.get("rng_state") is not None:
             backend_random.set_state(state["rng_state"])
+        generators = self._seed_generators()
+        for gen, gen_state in zip(generators, state.get("layer_rng_states") or []):
+            gen.set_state(gen_state)
         epoch, step = int(state.get("epoch", 0)), int(state.get("step", 0))
         values = state.get("metrics")
         if step and values is not None:
+            self._build_compiled_metrics(adapter, epoch)
             variables = [v for m in self.metrics for v in m.variables]
             if len(variables) == len(values):
                 for v, value in zip(variables, values):
                     v.assign(np.asarray(value, dtype=v.dtype))
         self._resume_metrics = bool(step and values is not None)
         return epoch, step
+
+    def _build_compiled_metrics(self, adapter, epoch):
+        """Creates the compiled metrics' variables (normally built on the first batch)."""
+        needs = ((self._compile_metrics is not None and not self._compile_metrics.built)
+                 or (self._compile_loss is not None and not self._compile_loss.built))
+        if not needs:
+            return
+        for _, batch in adapter.iter_epoch(epoch):
+            x, y, _ = unpack_x_y_sample_weight(batch)
+            with no_recording():
+                y_pred = self(x, training=False)
+            if y is not None:
+                if self._compile_loss is not None and not self._compile_loss.built:
+                    self._compile_loss.build(y, y_pred)
+                if self._compile_metrics is not None and not self._compile_metrics.built:
+                    self._compile_metrics.build(y, y_pred)
+            break
 
     def _run_train_epoch(self, adapter, epoch, start_step, cbs):
         logs = {}

@@ -30,7 +30,6 @@ EXEMPT = {
     "Layer": "abstract base",
     "InputLayer": "has no computation; covered by the model tests",
     "Wrapper": "abstract base of Bidirectional/TimeDistributed",
-    "RNN": "generic cell wrapper; checked through SimpleRNN/LSTM/GRU",
 }
 
 

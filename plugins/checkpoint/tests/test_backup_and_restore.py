@@ -145,10 +145,6 @@ def test_keep_checkpoint_and_validation(model, data, tmp_path):
         kcore.callbacks.BackupAndRestore("")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kcore core: Trainer._apply_fit_state restores metric accumulators only when every "
-    "metric variable exists, and CompileMetrics is built lazily at the first batch, so a "
-    "fresh process resuming mid-epoch restarts the epoch's metric means"))
 def test_mid_epoch_resume_restores_compiled_metrics(tmp_path, data):
     x, y = data
 

@@ -175,6 +175,8 @@ class ModelCheckpoint(MonitorCallback):
                 "Can save best model only when `monitor` is a scalar value. Received: "
                 f"{current}. Falling back to `save_best_only=False`.", stacklevel=3)
             return True
+        if self.monitor_op is None:
+            self._set_monitor_op()
         best_str = "None" if self.best is None else f"{self.best:.5f}"
         if self._is_improvement(current, self.best):
             if self.verbose > 0:
