@@ -79,6 +79,10 @@ class RNN(Layer):
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+        # tf.keras 2 configs carry these; kcore is always batch-major.
+        if kwargs.pop("time_major", False):
+            raise ValueError("time_major=True is not supported; pass (batch, time, features) inputs.")
+        kwargs.pop("implementation", None)
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(list(cell), dtype=kwargs.get("dtype"))
         cell = deserialize_layer(cell, dtype=kwargs.get("dtype"))
