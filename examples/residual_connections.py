@@ -40,7 +40,7 @@ outputs = layers.Dense(10, activation="softmax")(x)
 model = keras.Model(inputs, outputs, name="toy_resnet")
 model.summary()
 
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=3e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
 model.fit(x_train, y_train, epochs=1 if args.smoke else 10, batch_size=32,
           steps_per_epoch=3 if args.smoke else None, validation_split=0.15)
 print("test accuracy: %.4f" % model.evaluate(x_test, y_test, verbose=0)[1])

@@ -40,6 +40,7 @@ shared_lstm = layers.LSTM(32)  # one layer object, called twice: its weights are
 encoded_a = shared_lstm(embedding(input_a))
 encoded_b = shared_lstm(embedding(input_b))
 merged = layers.concatenate([encoded_a, encoded_b], axis=-1)
+merged = layers.Dense(16, activation="relu")(merged)
 predictions = layers.Dense(1, activation="sigmoid")(merged)
 model = keras.Model(inputs=[input_a, input_b], outputs=predictions)
 model.summary()

@@ -25,24 +25,38 @@ class SeedGenerator:
     """
 
     def __init__(self, seed=None, name=None, **kwargs):
-        if seed is None:
-            seed = int(global_generator().integers(0, 2**31 - 1))
-        elif isinstance(seed, SeedGenerator):
+        if isinstance(seed, SeedGenerator):
             seed = seed.initial_seed
-        self.initial_seed = int(seed)
+        # An unseeded generator draws its seed from the global one at first use, not here,
+        # so that rebuilding a model (e.g. in load_model) leaves the global stream alone.
+        self.initial_seed = None if seed is None else int(seed)
         self.name = name or "seed_generator"
-        self.generator = np.random.Generator(np.random.PCG64(self.initial_seed))
+        self._generator = None
+
+    @property
+    def generator(self):
+        """The underlying ``numpy.random.Generator``."""
+        if self._generator is None:
+            if self.initial_seed is None:
+                self.initial_seed = int(global_generator().integers(0, 2**31 - 1))
+            self._generator = np.random.Generator(np.random.PCG64(self.initial_seed))
+        return self._generator
 
     def next(self):
         """Returns the underlying ``numpy.random.Generator``."""
         return self.generator
 
     def get_state(self):
-        """The stream's position, JSON-able (for exact resumption)."""
-        return _state_of(self.generator)
+        """The stream's position, JSON-able (``None`` if never used), for exact resumption."""
+        return None if self._generator is None else _state_of(self._generator)
 
     def set_state(self, state):
-        self.generator.bit_generator.state = state
+        """Restores a position from ``get_state()`` (``None``: not used yet)."""
+        if state is None:
+            return
+        if self._generator is None:
+            self._generator = np.random.Generator(np.random.PCG64(0))
+        self._generator.bit_generator.state = state
 
     def get_config(self):
         return {"seed": self.initial_seed}

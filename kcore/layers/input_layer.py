@@ -258,7 +258,6 @@ class InputLayer(Layer):
             out = KerasTensor(self._batch_shape, self._dtype, name=self.name)
         out._keras_history = (self, 0, 0)
         self._inbound_nodes.append(Node(self, (), {}, out))
-        self.output = out
 
     @property
     def batch_shape(self):

@@ -265,6 +265,33 @@ class Layer:
     def path(self):
         return self.name
 
+    def _single_node(self, what):
+        nodes = self._inbound_nodes
+        if not nodes:
+            raise AttributeError(
+                f"Layer {self.name!r} has never been called on a symbolic input, so it has no "
+                f"{what}. Call it on a kcore.Input(...) tensor (Functional API) first."
+            )
+        if len(nodes) > 1:
+            raise AttributeError(
+                f"Layer {self.name!r} has been called {len(nodes)} times (it is shared), so its "
+                f"{what} is ambiguous. Use the tensors returned by each call instead."
+            )
+        return nodes[0]
+
+    @property
+    def input(self):
+        """The symbolic input(s) of the layer's single call in a Functional graph."""
+        node = self._single_node("input")
+        if not node.input_tensors:  # an InputLayer
+            return node.outputs
+        return node.args[0] if len(node.args) == 1 and not node.kwargs else node.input_tensors
+
+    @property
+    def output(self):
+        """The symbolic output(s) of the layer's single call in a Functional graph."""
+        return self._single_node("output").outputs
+
     def _own_weights(self):
         own = list(self._own_variables)
         for key, value in self.__dict__.items():

@@ -10,6 +10,22 @@ from kcore.layers.layer import Layer
 from kcore.trainers.trainer import Trainer
 
 
+_FUNCTIONAL_SUBCLASSES = {}
+
+
+def functional_subclass(cls):
+    """A class that is both ``cls`` (a Model subclass) and ``Functional``."""
+    from kcore.models.functional import Functional
+
+    if issubclass(cls, Functional):
+        return cls
+    sub = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if sub is None:
+        sub = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                                 {"__module__": cls.__module__})
+    return sub
+
+
 def _is_functional_call(args, kwargs):
     return (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs)
             or (len(args) == 1 and "outputs" in kwargs))
@@ -33,10 +49,16 @@ class Model(Trainer, Layer):
     _keras_module = "keras"
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and _is_functional_call(args, kwargs):
+        if _is_functional_call(args, kwargs):
             from kcore.models.functional import Functional
 
-            return Functional.__new__(Functional, *args, **kwargs)
+            if cls is Model:
+                return Functional.__new__(Functional, *args, **kwargs)
+            if not issubclass(cls, Functional):
+                # `CustomModel(inputs, outputs)` with an overridden train_step (Keras's
+                # "customizing fit" guide): a Functional model of the user's class.
+                target = functional_subclass(cls)
+                return Functional.__new__(target, *args, **kwargs)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
@@ -154,7 +176,7 @@ class Model(Trainer, Layer):
             from kcore.models.functional import Functional
             from kcore.models.serialization import functional_from_config
 
-            target = cls if issubclass(cls, Functional) else Functional
+            target = Functional if cls is Model else functional_subclass(cls)
             return functional_from_config(target, config, custom_objects)
         try:
             return cls(**config)

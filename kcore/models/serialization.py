@@ -226,4 +226,11 @@ def functional_from_config(cls, config, custom_objects=None):
     from kcore.models.functional import Functional
 
     target = cls if isinstance(cls, type) and issubclass(cls, Functional) else Functional
-    return target(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
+    name, trainable = config.get("name"), config.get("trainable", True)
+    try:
+        return target(inputs, outputs, name=name, trainable=trainable)
+    except TypeError:
+        # A subclass whose __init__ takes other arguments: build the graph directly.
+        model = Functional.__new__(target, inputs, outputs)
+        Functional.__init__(model, inputs, outputs, name=name, trainable=trainable)
+        return model

@@ -9,6 +9,7 @@ import math as _math
 
 import numpy as np
 
+from kcore.backend import config
 from kcore.backend.autodiff import nondifferentiable, primitive
 
 __all__ = [
@@ -25,27 +26,50 @@ _TWO_OVER_SQRT_PI = 2.0 / _math.sqrt(_math.pi)
 
 
 # -- arithmetic -------------------------------------------------------------------------
+
+def _float(x):
+    """Integer/bool inputs of float-valued ops become ``floatx()`` (as Keras), not float64."""
+    if isinstance(x, np.ndarray):
+        return x if x.dtype.kind in "fc" else x.astype(config.floatx())
+    if isinstance(x, (int, bool, np.integer, np.bool_)):
+        return np.asarray(x, dtype=config.floatx())
+    return x
+
+
+def _weak(x1, x2):
+    """A Python float next to an integer array gives ``floatx()`` (Python scalars are weak)."""
+    if type(x2) is float and isinstance(x1, np.ndarray) and x1.dtype.kind in "iub":
+        return x1.astype(config.floatx()), x2
+    if type(x1) is float and isinstance(x2, np.ndarray) and x2.dtype.kind in "iub":
+        return x1, x2.astype(config.floatx())
+    return x1, x2
+
+
 @primitive
 def add(x1, x2):
     """``x1 + x2`` with broadcasting."""
+    x1, x2 = _weak(x1, x2)
     return np.add(x1, x2), lambda g: (g, g)
 
 
 @primitive
 def subtract(x1, x2):
     """``x1 - x2`` with broadcasting."""
+    x1, x2 = _weak(x1, x2)
     return np.subtract(x1, x2), lambda g: (g, -g)
 
 
 @primitive
 def multiply(x1, x2):
     """``x1 * x2`` with broadcasting."""
+    x1, x2 = _weak(x1, x2)
     return np.multiply(x1, x2), lambda g: (g * x2, g * x1)
 
 
 @primitive
 def divide(x1, x2):
     """``x1 / x2`` with broadcasting (true division)."""
+    x1, x2 = _float(x1), _float(x2)
     out = np.true_divide(x1, x2)
     return out, lambda g: (g / x2, -g * out / x2)
 
@@ -111,6 +135,7 @@ def square(x):
 @primitive
 def sqrt(x):
     """Square root."""
+    x = _float(x)
     out = np.sqrt(x)
     return out, lambda g: (g * 0.5 / out,)
 
@@ -129,6 +154,7 @@ def reciprocal(x):
 @primitive
 def exp(x):
     """``e ** x``."""
+    x = _float(x)
     out = np.exp(x)
     return out, lambda g: (g * out,)
 
@@ -136,6 +162,7 @@ def exp(x):
 @primitive
 def expm1(x):
     """``exp(x) - 1``, accurate for small ``x``."""
+    x = _float(x)
     out = np.expm1(x)
     return out, lambda g: (g * (out + 1.0),)
 
@@ -143,12 +170,14 @@ def expm1(x):
 @primitive
 def log(x):
     """Natural logarithm."""
+    x = _float(x)
     return np.log(x), lambda g: (g / x,)
 
 
 @primitive
 def log1p(x):
     """``log(1 + x)``, accurate for small ``x``."""
+    x = _float(x)
     return np.log1p(x), lambda g: (g / (1.0 + x),)
 
 
@@ -166,18 +195,21 @@ def log10(x):
 @primitive
 def sin(x):
     """Sine."""
+    x = _float(x)
     return np.sin(x), lambda g: (g * np.cos(x),)
 
 
 @primitive
 def cos(x):
     """Cosine."""
+    x = _float(x)
     return np.cos(x), lambda g: (-g * np.sin(x),)
 
 
 @primitive
 def tan(x):
     """Tangent."""
+    x = _float(x)
     out = np.tan(x)
     return out, lambda g: (g * (1.0 + out * out),)
 
@@ -185,6 +217,7 @@ def tan(x):
 @primitive
 def tanh(x):
     """Hyperbolic tangent."""
+    x = _float(x)
     out = np.tanh(x)
     return out, lambda g: (g * (1.0 - out * out),)
 
@@ -192,36 +225,42 @@ def tanh(x):
 @primitive
 def sinh(x):
     """Hyperbolic sine."""
+    x = _float(x)
     return np.sinh(x), lambda g: (g * np.cosh(x),)
 
 
 @primitive
 def cosh(x):
     """Hyperbolic cosine."""
+    x = _float(x)
     return np.cosh(x), lambda g: (g * np.sinh(x),)
 
 
 @primitive
 def arctan(x):
     """Inverse tangent."""
+    x = _float(x)
     return np.arctan(x), lambda g: (g / (1.0 + x * x),)
 
 
 @primitive
 def arcsin(x):
     """Inverse sine."""
+    x = _float(x)
     return np.arcsin(x), lambda g: (g / np.sqrt(1.0 - x * x),)
 
 
 @primitive
 def arccos(x):
     """Inverse cosine."""
+    x = _float(x)
     return np.arccos(x), lambda g: (-g / np.sqrt(1.0 - x * x),)
 
 
 @primitive
 def arctan2(x1, x2):
     """Angle of the point ``(x2, x1)``, as ``np.arctan2``."""
+    x1, x2 = _float(x1), _float(x2)
     def vjp(g):
         r2 = x1 * x1 + x2 * x2
         return g * x2 / r2, -g * x1 / r2
@@ -236,6 +275,7 @@ _erf_ufunc = np.frompyfunc(_math.erf, 1, 1)
 @primitive
 def erf(x):
     """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``."""
+    x = _float(x)
     x = np.asarray(x)
     dt = x.dtype if x.dtype.kind == "f" else np.dtype("float64")
     out = _erf_ufunc(x).astype(dt)

@@ -191,6 +191,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
             legacy_h5.save_weights_to_group(f.create_group("model_weights"), model)
             if include_optimizer and getattr(model, "optimizer", None) is not None:
                 legacy_h5.save_optimizer_weights(f, model.optimizer)
+            # kcore-only (Keras ignores it): where each layer's random stream is, so that a
+            # reloaded model with Dropout continues exactly as if it had never been saved.
+            generators = model._seed_generators() if hasattr(model, "_seed_generators") else []
+            if generators:
+                h5io.write_json_attr(f, "kcore_rng_states", [g.get_state() for g in generators])
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -238,6 +243,11 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 "records no input shape. Call the model on data before saving it."
             )
         legacy_h5.load_weights_from_group(f["model_weights"], model, filepath=path)
+        rng_states = h5io.read_json_attr(f, "kcore_rng_states")
+        generators = model._seed_generators() if hasattr(model, "_seed_generators") else []
+        if rng_states and len(rng_states) == len(generators):
+            for gen, state in zip(generators, rng_states):
+                gen.set_state(state)
         train_config = h5io.read_json_attr(f, "training_config")
         if compile and train_config is None:
             warnings.warn("No training configuration found in the save file, so the model "

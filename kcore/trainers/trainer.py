@@ -76,7 +76,7 @@ class Trainer:
         self._compile_metrics = None
         self._loss_tracker = None
         self._compile_config = None
-        self.stop_training = False
+        self._stop_training = False
         self.stop_evaluating = False
         self.stop_predicting = False
         self.history = None
@@ -86,6 +86,21 @@ class Trainer:
         self._current_step = -1
         self._fit_adapter = None
         self.distribute = _Distribute()
+
+    @property
+    def stop_training(self):
+        """Set to ``True`` (e.g. by a callback) to stop ``fit`` after the current batch.
+
+        Sticky: within one ``fit`` it stays ``True`` once set, so one callback cannot undo
+        another's request; ``fit`` resets it when it starts.
+        """
+        return self._stop_training
+
+    @stop_training.setter
+    def stop_training(self, value):
+        self._stop_training = bool(value) or (self._stop_training and self._in_fit)
+
+    _in_fit = False
 
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -327,7 +342,8 @@ class Trainer:
         cbs = callbacks if isinstance(callbacks, CallbackList) else CallbackList(
             callbacks, add_history=True, add_progbar=verbose != 0, model=self, verbose=verbose,
             epochs=epochs, steps=adapter.num_batches)
-        self.stop_training = False
+        self._stop_training = False
+        self._in_fit = True
         self._fit_adapter = adapter
         start_epoch, start_step = initial_epoch, 0
         training_logs = {}
@@ -347,6 +363,8 @@ class Trainer:
                     self._resume_metrics = False
                     cbs.on_epoch_begin(epoch, {})
                     logs = self._run_train_epoch(adapter, epoch, start_step if epoch == start_epoch else 0, cbs)
+                    if self._steps_run == 0 and getattr(adapter, "_exhausted", False):
+                        break  # the data ran out: no epoch happened
                     epoch_logs = self.get_metrics_result() or logs
                     if val_adapter is not None and _should_eval(epoch, validation_freq):
                         val_logs = self._evaluate_adapter(val_adapter, cbs)
@@ -361,6 +379,7 @@ class Trainer:
         finally:
             self._active_callbacks = None
             self._fit_adapter = None
+            self._in_fit = False
         return self.history
 
     # -- resumable state (kcore extension, used by BackupAndRestore) -----------------------
@@ -447,7 +466,9 @@ class Trainer:
 
     def _run_train_epoch(self, adapter, epoch, start_step, cbs):
         logs = {}
+        self._steps_run = 0
         for step, batch in adapter.iter_epoch(epoch, start_step):
+            self._steps_run += 1
             self._current_step = step
             cbs.on_train_batch_begin(step, {})
             logs = pythonify_logs(self.train_step(batch))

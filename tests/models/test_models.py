@@ -219,3 +219,19 @@ def test_custom_layer_tracks_weights_in_lists_and_dicts():
     assert len(block.weights) == 7 and block.weights[0].name == "scale"
     block.trainable = False
     assert block.trainable_weights == [] and len(block.non_trainable_weights) == 7
+
+
+def test_layer_input_and_output_for_feature_extraction():
+    inputs = kcore.Input((4,), name="x")
+    hidden = layers.Dense(3, name="h")(inputs)
+    model = kcore.Model(inputs, layers.Dense(1)(hidden))
+    features = kcore.Model(model.input, model.get_layer("h").output)
+    assert features(np.ones((2, 4), "float32")).shape == (2, 3)
+    assert model.get_layer("x").output is inputs
+    shared = layers.Dense(2)
+    shared(inputs)
+    shared(kcore.Input((4,)))
+    with pytest.raises(AttributeError, match="called 2 times"):
+        shared.output
+    with pytest.raises(AttributeError, match="never been called"):
+        layers.Dense(2).output

@@ -532,3 +532,13 @@ def test_dropout_scaling():
     assert abs(kept.mean() - 0.75) < 0.02
     assert y.dtype == np.float32
     np.testing.assert_array_equal(y, krandom.dropout(x, 0.25, seed=3).numpy())
+
+
+def test_integer_inputs_of_float_ops_give_floatx_as_keras():
+    ints = np.arange(1, 4)
+    for fn in (ops.sqrt, ops.exp, ops.log, ops.tanh, ops.sin):
+        assert fn(ints).dtype == "float32", fn.__name__
+    assert ops.divide(ints, ints).dtype == "float32"
+    assert ops.add(ints, 1.5).dtype == "float32"
+    assert ops.multiply(2.5, ints).dtype == "float32"
+    assert ops.add(ints, 1).dtype == "int64"  # int + int stays int

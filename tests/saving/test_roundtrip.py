@@ -199,3 +199,27 @@ def test_clone_model_with_clone_function_and_input_tensors():
 def test_clone_subclassed_uses_config():
     clone = clone_model(subclassed())
     assert isinstance(clone, TwoLayer) and clone.units == 8
+
+
+@pytest.mark.parametrize("seed", [None, 11], ids=["unseeded-dropout", "seeded-dropout"])
+def test_reloaded_model_with_dropout_continues_exactly(tmp_path, seed):
+    """Dropout draws continue where they stopped: fit; save; load; fit == fit; fit."""
+    x, y = data()
+
+    def build():
+        return kcore.Sequential([kcore.Input((6,)), kcore.layers.Dense(8, activation="relu"),
+                                 kcore.layers.Dropout(0.3, seed=seed),
+                                 kcore.layers.Dense(3, activation="softmax")])
+
+    def run(reload):
+        kcore.utils.set_random_seed(5)
+        model = _compile(build())
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, shuffle=True)
+        if reload:
+            saving_api.save_model(model, tmp_path / "d.h5")
+            model = saving_api.load_model(tmp_path / "d.h5")
+        model.fit(x, y, epochs=1, batch_size=8, verbose=0, shuffle=True)
+        return model.get_weights()
+
+    for a, b in zip(run(False), run(True)):
+        np.testing.assert_array_equal(a, b)

@@ -313,3 +313,58 @@ def test_accuracy_resolves_by_shapes():
     assert isinstance(resolve_metric("acc", np.zeros((4,)), np.zeros((4, 3))), SparseCategoricalAccuracy)
     assert isinstance(resolve_metric("accuracy", np.zeros((4, 3)), np.zeros((4, 3))), CategoricalAccuracy)
     assert resolve_metric("acc", np.zeros((4, 1)), np.zeros((4, 1))).name == "acc"
+
+
+def test_functional_subclass_from_the_customizing_fit_guide():
+    class CustomModel(kcore.Model):
+        def train_step(self, data):
+            x, y = data
+            with kcore.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(gradients, self.trainable_variables)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    inputs = kcore.Input(shape=(32,))
+    outputs = kcore.layers.Dense(1)(inputs)
+    model = CustomModel(inputs, outputs)
+    assert isinstance(model, CustomModel) and isinstance(model, kcore.models.Functional)
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    x, y = np.random.random((100, 32)), np.random.random((100, 1))
+    history = model.fit(x, y, epochs=2, verbose=0)
+    assert {"loss", "mae"} <= set(history.history)
+    clone = CustomModel.from_config(model.get_config())
+    assert isinstance(clone, CustomModel)
+
+
+def test_stop_training_is_sticky_within_fit():
+    class Stop(kcore.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = True
+
+    class Undo(kcore.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = False
+
+    x, y = _binary_data(16)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(x, y, epochs=3, verbose=0, callbacks=[Stop(), Undo()])
+    assert history.epoch == [0]
+    assert len(model.fit(x, y, epochs=2, verbose=0).epoch) == 2  # reset by the next fit
+
+
+def test_exhausted_generator_records_no_empty_epoch():
+    x, y = _binary_data(16)
+    model = _mlp()
+    model.compile(optimizer="sgd", loss="mse")
+    finite = ((x[i:i + 8], y[i:i + 8]) for i in range(0, 16, 8))
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(finite, epochs=3, verbose=0)
+    assert history.epoch == [0]
