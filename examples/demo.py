@@ -7,17 +7,16 @@ the best checkpoint, evaluates it on held-out digits and plots the training curv
 
 Everything is written under ``--output`` (default ``demo_output/``), W&B's files included.
 
-    python examples/demo.py                 # the full run (about 10 s of training)
+    python examples/demo.py                 # the full run (a few seconds of training)
     python examples/demo.py --smoke         # a few batches, for tests
 """
 
 import argparse
+import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
-
-import numpy as np
 
 import kcore as keras
 
@@ -57,10 +56,8 @@ def plugin_callbacks():
 
 def configure_wandb(output):
     """Offline, silent, no telemetry, every file under ``output``. Returns wandb or None."""
-    try:
-        keras.callbacks.WandbMetricsLogger  # noqa: B018 - resolves the kcore-wandb plugin
-        import wandb
-    except (AttributeError, ImportError):
+    if importlib.util.find_spec("wandb") is None or not hasattr(keras.callbacks,
+                                                                "WandbMetricsLogger"):
         print("W&B logging skipped: install wandb and plugins/wandb (`make install`).")
         return None
     files = output / "wandb"  # wandb puts its runs in <WANDB_DIR>/wandb/
@@ -76,6 +73,8 @@ def configure_wandb(output):
         "WANDB_ARTIFACT_DIR": str(files / ".artifacts"),
     })
     os.environ.pop("WANDB_API_KEY", None)
+    import wandb
+
     return wandb
 
 
@@ -188,8 +187,10 @@ def report(output, paths, graph_file, wandb_run_dir):
         except ValueError:
             return str(path)
 
-    tensorboard = Path(sys.executable).parent / "tensorboard"
-    tensorboard_cmd = show(tensorboard) if tensorboard.exists() else "tensorboard"
+    def command(name):
+        path = Path(sys.executable).parent / name
+        return show(path) if path.exists() else name
+
     print("\nEverything is in", show(output))
     print(f"  best checkpoint  {show(paths['checkpoint'])}")
     print(f"  epoch log (CSV)  {show(paths['csv'])}")
@@ -199,10 +200,10 @@ def report(output, paths, graph_file, wandb_run_dir):
     if wandb_run_dir is not None:
         print(f"  W&B offline run  {show(wandb_run_dir)}")
     print("\nOpen TensorBoard:")
-    print(f"  {tensorboard_cmd} --logdir {show(paths['tensorboard'])}")
+    print(f"  {command('tensorboard')} --logdir {show(paths['tensorboard'])}")
     if wandb_run_dir is not None:
         print("Upload the W&B run (after `wandb login`):")
-        print(f"  wandb sync {show(wandb_run_dir)}")
+        print(f"  {command('wandb')} sync {show(wandb_run_dir)}")
 
 
 if __name__ == "__main__":

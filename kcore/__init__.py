@@ -13,8 +13,11 @@ from kcore import hooks
 from kcore.backend.autodiff import GradientTape
 from kcore.hooks import hookimpl, hookspec
 from kcore.backend.tensor import Tensor, Variable
-from kcore.layers import Input, InputSpec, Layer
+from kcore.layers import Input, InputSpec, KerasTensor, Layer
+from kcore.losses import Loss
+from kcore.metrics import Metric
 from kcore.models import Model, Sequential
+from kcore.optimizers import Optimizer
 
 __version__ = "0.1.0"
 version = __version__

@@ -11,6 +11,7 @@ Example:
 """
 
 from kcore import ops
+from kcore.backend.tensor import Tensor
 from kcore.backend.serialization import (
     deserialize_keras_object,
     get_registered_name,
@@ -101,9 +102,17 @@ def tanh(x):
     return ops.tanh(x)
 
 
+def _cache_logits(out, x, kind, axis=None):
+    # Cross-entropy losses read these logits: more stable and cheaper than going back
+    # through clipped probabilities (Keras's softmax/sigmoid activations do the same).
+    if isinstance(out, Tensor) and isinstance(x, Tensor):
+        out._keras_logits = (x, kind, axis)
+    return out
+
+
 def sigmoid(x):
     """``1 / (1 + exp(-x))``."""
-    return ops.sigmoid(x)
+    return _cache_logits(ops.sigmoid(x), x, "sigmoid")
 
 
 def exponential(x):
@@ -136,7 +145,28 @@ def mish(x):
 
 def softmax(x, axis=-1):
     """``exp(x) / sum(exp(x))`` along ``axis``, computed stably."""
-    return ops.softmax(x, axis=axis)
+    return _cache_logits(ops.softmax(x, axis=axis), x, "softmax", axis)
+
+
+def log_sigmoid(x):
+    """``log(sigmoid(x))``, computed stably."""
+    return ops.log_sigmoid(x)
+
+
+def hard_tanh(x):
+    """``clip(x, -1, 1)``."""
+    return ops.clip(x, -1.0, 1.0)
+
+
+def celu(x, alpha=1.0):
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    return ops.add(ops.relu(x), ops.minimum(0.0, ops.multiply(alpha, ops.expm1(ops.divide(x, alpha)))))
+
+
+def glu(x, axis=-1):
+    """Gated linear unit: splits ``x`` in two halves ``a, b`` along ``axis``; ``a * sigmoid(b)``."""
+    a, b = ops.split(x, 2, axis=axis)
+    return ops.multiply(a, ops.sigmoid(b))
 
 
 def log_softmax(x, axis=-1):
@@ -146,7 +176,7 @@ def log_softmax(x, axis=-1):
 
 ALL_OBJECTS = (relu, leaky_relu, relu6, elu, selu, softplus, softsign, silu, gelu, tanh,
                sigmoid, exponential, hard_sigmoid, hard_silu, linear, mish, softmax,
-               log_softmax)
+               log_softmax, log_sigmoid, hard_tanh, celu, glu)
 ALL_OBJECTS_DICT = {fn.__name__: fn for fn in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({"swish": silu, "hard_swish": hard_silu})
 

@@ -44,13 +44,16 @@ class Tensor:
         array([[2., 4.]], dtype=float32)
     """
 
-    __slots__ = ("value", "_keras_mask", "__weakref__")
+    __slots__ = ("value", "_keras_mask", "_keras_logits", "__weakref__")
     # numpy defers binary operators to Tensor's reflected methods.
     __array_ufunc__ = None
 
     def __init__(self, value):
         self.value = value if isinstance(value, np.ndarray) else np.asarray(value)
         self._keras_mask = None
+        # (logits, "softmax", axis) or (logits, "sigmoid", None) when this tensor is the
+        # output of those activations: cross-entropies then use the logits, as Keras does.
+        self._keras_logits = None
 
     # -- array protocol -----------------------------------------------------------------
     @property

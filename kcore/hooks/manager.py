@@ -22,7 +22,6 @@ turns a load failure into a ``PluginLoadError``.
 
 import dataclasses
 import importlib
-import importlib.metadata
 import inspect
 import os
 import sys
@@ -32,6 +31,13 @@ import warnings
 import pluggy
 
 from kcore.hooks import hookspecs
+
+
+def _metadata():
+    # importlib.metadata costs ~30 ms to import: only when entry points are first read.
+    import importlib.metadata
+
+    return importlib.metadata
 
 PLUGINS_GROUP = "kcore.plugins"
 
@@ -92,7 +98,7 @@ def _dist_of(ep):
 
 def plugin_entry_points():
     """The ``kcore.plugins`` entry points, sorted by name then distribution."""
-    eps = importlib.metadata.entry_points(group=PLUGINS_GROUP)
+    eps = _metadata().entry_points(group=PLUGINS_GROUP)
     return sorted(eps, key=lambda ep: (ep.name, _dist_of(ep)[0]))
 
 

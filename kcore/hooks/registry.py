@@ -18,7 +18,13 @@ several aliases for the same object.
 
 import dataclasses
 import difflib
-import importlib.metadata
+
+
+def _metadata():
+    # importlib.metadata costs ~30 ms to import: only when entry points are first read.
+    import importlib.metadata
+
+    return importlib.metadata
 
 CALLBACKS_GROUP = "kcore.callbacks"
 METRICS_GROUP = "kcore.metrics"
@@ -82,7 +88,7 @@ def installed(group):
     """
     group = _group(group)
     seen = {}
-    for ep in importlib.metadata.entry_points(group=group):
+    for ep in _metadata().entry_points(group=group):
         dist = getattr(ep, "dist", None)
         info = EntryPointInfo(
             group, ep.name, ep.value,
@@ -136,7 +142,7 @@ def resolve(group, name, *, builtin_names=()):
     info = _find(group, name)
     if info is None:
         raise ValueError(unknown_name_message(group, name, builtin_names=builtin_names))
-    ep = importlib.metadata.EntryPoint(name=info.name, value=info.value, group=group)
+    ep = _metadata().EntryPoint(name=info.name, value=info.value, group=group)
     return ep.load()
 
 

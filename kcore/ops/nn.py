@@ -179,6 +179,7 @@ def binary_crossentropy(target, output, from_logits=False):
     Returns:
         The loss per element (no reduction).
     """
+    output, from_logits = _cached_logits(output, from_logits, "sigmoid", None)
     output = _float(output)
     target = cast(target, as_array(output).dtype.name)
     if from_logits:
@@ -187,6 +188,22 @@ def binary_crossentropy(target, output, from_logits=False):
     p = clip(output, eps, 1.0 - eps)
     return negative(add(multiply(target, log(p)),
                         multiply(subtract(1.0, target), log(subtract(1.0, p)))))
+
+
+def _cached_logits(output, from_logits, kind, axis):
+    """The logits behind a softmax/sigmoid activation's output, when it has them.
+
+    As in Keras, a cross-entropy on the output of ``activations.softmax``/``sigmoid``
+    uses the fused logits form: stabler, and the softmax's own backward is skipped.
+    """
+    cached = getattr(output, "_keras_logits", None)
+    if cached is None or from_logits:
+        return output, from_logits
+    logits, cached_kind, cached_axis = cached
+    if cached_kind != kind or (axis is not None and cached_axis is not None and
+                               cached_axis % output.ndim != axis % output.ndim):
+        return output, from_logits
+    return logits, True
 
 
 @primitive
@@ -217,6 +234,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Returns:
         The loss with ``axis`` reduced.
     """
+    output, from_logits = _cached_logits(output, from_logits, "softmax", axis)
     output = _float(output)
     target = cast(target, as_array(output).dtype.name)
     if from_logits:
@@ -254,6 +272,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     Returns:
         The loss with ``axis`` reduced.
     """
+    output, from_logits = _cached_logits(output, from_logits, "softmax", axis)
     output = _float(output)
     t = as_array(target)
     out_ndim = as_array(output).ndim
