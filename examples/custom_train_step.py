@@ -19,14 +19,6 @@ args = parser.parse_args()
 
 
 class CustomModel(keras.Model):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.hidden = keras.layers.Dense(32, activation="relu")
-        self.out = keras.layers.Dense(1)
-
-    def call(self, inputs):
-        return self.out(self.hidden(inputs))
-
     def train_step(self, data):
         x, y = data
         with keras.GradientTape() as tape:
@@ -58,7 +50,11 @@ rng = np.random.default_rng(0)
 x = rng.random((1000, 32)).astype("float32")
 y = x[:, :4].sum(axis=1, keepdims=True)
 
-model = CustomModel()
+# Construct an instance of CustomModel from inputs and outputs, as a Functional model.
+inputs = keras.Input(shape=(32,))
+hidden = keras.layers.Dense(32, activation="relu")(inputs)
+outputs = keras.layers.Dense(1)(hidden)
+model = CustomModel(inputs, outputs)
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 history = model.fit(x, y, epochs=1 if args.smoke else 10, batch_size=32,
                     steps_per_epoch=3 if args.smoke else None, validation_split=0.2)
