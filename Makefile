@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.kcore-installed
 PLUGIN_DIRS := $(sort $(dir $(wildcard plugins/*/pyproject.toml)))
 PYTEST_ARGS ?=
 
-.PHONY: install test demo bench clean
+.PHONY: install test demo bench docs clean
 
 install: $(STAMP)
 
@@ -27,6 +27,9 @@ bench: install
 	$(BIN)/python -c "import torch" 2>/dev/null || \
 		$(BIN)/python -m pip install --quiet --disable-pip-version-check torch==2.13.0
 	$(BIN)/python benchmarks/run.py
+
+docs: install
+	$(BIN)/python docs/generate_api.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info demo_output

@@ -274,7 +274,7 @@ class Conv3DTranspose(BaseConvTranspose):
     """
 
     def __init__(self, filters, kernel_size, strides=(1, 1, 1), padding="valid",
-                 output_padding=None, data_format=None, dilation_rate=(1, 1, 1),
+                 data_format=None, output_padding=None, dilation_rate=(1, 1, 1),
                  activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,

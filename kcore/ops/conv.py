@@ -371,7 +371,7 @@ def _transpose_crops(size, window, strides, padding, output_padding, dilation):
     return tuple(crops)
 
 
-def conv_transpose(inputs, kernel, strides, padding="valid", output_padding=None,
+def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=None,
                    data_format=None, dilation_rate=1):
     """Transposed convolution (1D, 2D or 3D), as ``keras.ops.conv_transpose``.
 

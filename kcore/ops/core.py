@@ -86,9 +86,13 @@ def cast(x, dtype):
 
 
 @primitive
-def stop_gradient(x):
-    """Returns ``x`` unchanged, but no gradient flows back through it."""
+def _stop_gradient(x):
     return x, lambda g: (None,)
+
+
+def stop_gradient(variable):
+    """Returns ``variable`` unchanged, but no gradient flows back through it."""
+    return _stop_gradient(variable)
 
 
 def shape(x):

@@ -59,7 +59,7 @@ def full_like(x, fill_value, dtype=None):
     return Tensor(np.full(np.shape(as_array(x)), as_array(fill_value), _like_dtype(x, dtype)))
 
 
-def arange(start, stop=None, step=1, dtype=None):
+def arange(start, stop=None, step=None, dtype=None):
     """Evenly spaced values in ``[start, stop)``: ``int32`` for ints, else ``floatx()``.
 
     Example:
@@ -71,6 +71,7 @@ def arange(start, stop=None, step=1, dtype=None):
         dtype = "int32" if ints else config.floatx()
     if stop is None:
         start, stop = 0, start
+    step = 1 if step is None else step
     return Tensor(np.arange(start, stop, step).astype(config.standardize_dtype(dtype)))
 
 

@@ -103,7 +103,7 @@ def _einsum(*operands, subscripts):
     return result, lambda g: tuple(grad(i, g) for i in range(len(ops)))
 
 
-def einsum(subscripts, *operands):
+def einsum(subscripts, *operands, **kwargs):
     """Einstein summation, as ``np.einsum`` (ellipsis and implicit output supported).
 
     The gradient for each operand is another einsum of the upstream gradient with the
