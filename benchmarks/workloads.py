@@ -4,6 +4,8 @@ Every function takes the data and returns a zero-argument callable that runs the
 once (models are built outside the timed region; the first call is a warm-up).
 """
 
+import math
+
 import numpy as np
 
 import kcore
@@ -97,6 +99,7 @@ def numpy_mlp_epoch(x, y, batch_size=128, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7, s
                    np.zeros(fan_out, np.float32)]
     m = [np.zeros_like(p) for p in params]
     v = [np.zeros_like(p) for p in params]
+    scratch = [np.empty_like(p) for p in params]
     n = len(x)
 
     def run():
@@ -122,11 +125,22 @@ def numpy_mlp_epoch(x, y, batch_size=128, lr=1e-3, b1=0.9, b2=0.999, eps=1e-7, s
             g = (g @ w2.T) * (h1 > 0)
             grads[0], grads[1] = xb.T @ g, g.sum(0)
             t += 1
-            alpha = lr * np.sqrt(1 - b2 ** t) / (1 - b1 ** t)
-            for p_, g_, m_, v_ in zip(params, grads, m, v):
-                m_ += (g_ - m_) * (1 - b1)
-                v_ += (g_ * g_ - v_) * (1 - b2)
-                p_ -= alpha * m_ / (np.sqrt(v_) + eps)
+            # math.sqrt, not np.sqrt: a numpy float64 scalar would promote the update to
+            # float64 (NEP 50).
+            alpha = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+            for p_, g_, m_, v_, tmp in zip(params, grads, m, v, scratch):
+                np.subtract(g_, m_, out=tmp)
+                tmp *= 1 - b1
+                m_ += tmp
+                np.multiply(g_, g_, out=tmp)
+                tmp -= v_
+                tmp *= 1 - b2
+                v_ += tmp
+                np.sqrt(v_, out=tmp)
+                tmp += eps
+                np.divide(m_, tmp, out=tmp)
+                tmp *= alpha
+                p_ -= tmp
     return run
 
 

@@ -16,7 +16,8 @@ Example:
 import numpy as np
 
 from kcore.backend import config
-from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
+from kcore.backend.serialization import (deserialize_keras_object, get_object,
+                                         serialize_keras_object)
 from kcore.backend.tensor import Tensor
 
 
@@ -157,15 +158,6 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name (listing the known ones) or a non-callable.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier: {identifier!r}. Expected a name such as "
-        "'max_norm', a config dict, a Constraint or a callable f(weight) -> weight."
-    )
+    return get_object(identifier, deserialize, "constraint",
+                      "a name such as 'max_norm', a config dict, a Constraint or a callable "
+                      "f(weight) -> weight")

@@ -13,7 +13,8 @@ import math
 
 from kcore import ops
 from kcore.backend import config
-from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
+from kcore.backend.serialization import (deserialize_keras_object, get_object,
+                                         serialize_keras_object)
 
 
 def _penalty(value, name):
@@ -170,15 +171,6 @@ def get(identifier):
     Raises:
         ValueError: for an unknown name (listing the known ones) or a non-callable.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, (str, dict)):
-        return deserialize(identifier)
-    if isinstance(identifier, type):
-        return identifier()
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier: {identifier!r}. Expected a name such "
-        "as 'l2', a config dict, a Regularizer or a callable f(weight) -> penalty."
-    )
+    return get_object(identifier, deserialize, "regularizer",
+                      "a name such as 'l2', a config dict, a Regularizer or a callable "
+                      "f(weight) -> penalty")

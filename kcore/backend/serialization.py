@@ -214,3 +214,23 @@ def module_objects_from(namespace, base=None):
         elif inspect.isfunction(obj) and base is None:
             table[name] = obj
     return table
+
+
+def get_object(identifier, deserialize, kind, expected):
+    """The shared ``get()``: ``None``, a name or config dict, a class, or a callable.
+
+    Args:
+        identifier: what the user passed.
+        deserialize: the module's ``deserialize(config)``.
+        kind: e.g. ``"regularizer"`` (for the error message).
+        expected: what would have been accepted, e.g. ``"a name such as 'l2', ..."``.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, (str, dict)):
+        return deserialize(identifier)
+    if isinstance(identifier, type):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier!r}. Expected {expected}.")

@@ -12,11 +12,12 @@ from kcore.callbacks.callback import Callback
 from kcore.callbacks.callback_list import CallbackList
 from kcore.callbacks.history import History
 from kcore.callbacks.lookup import BUILTIN_CALLBACKS, get
-from kcore.callbacks.monitor import MonitorCallback
+from kcore.callbacks.monitor import BatchFrequency, MonitorCallback
 from kcore.callbacks.progbar_logger import ProgbarLogger
 from kcore.hooks import registry
 
-__all__ = ["Callback", "CallbackList", "History", "MonitorCallback", "ProgbarLogger", "get"]
+__all__ = ["BatchFrequency", "Callback", "CallbackList", "History", "MonitorCallback", "ProgbarLogger",
+           "get"]
 
 
 def __getattr__(name):

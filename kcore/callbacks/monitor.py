@@ -91,3 +91,42 @@ class MonitorCallback(Callback):
         if self.monitor_op == "max":
             return bool(current - self.min_delta > reference)
         return bool(current + self.min_delta < reference)
+
+
+class BatchFrequency:
+    """Keras's ``save_freq=<int>`` rule: true every ``every`` train batches, across epochs.
+
+    Checkpointing callbacks share it. ``step(batch)`` is called from
+    ``on_train_batch_end``; batch indices restart each epoch, and the count carries over.
+
+    Args:
+        every: the number of batches between two ``True`` results.
+    """
+
+    def __init__(self, every):
+        self.every = int(every)
+        self.reset()
+
+    def reset(self):
+        self.batches_seen_since_last_saving = 0
+        self.last_batch_seen = 0
+
+    def step(self, batch):
+        """Counts ``batch``; returns whether ``every`` batches have passed since the last True."""
+        if batch <= self.last_batch_seen:  # a new epoch started
+            self.batches_seen_since_last_saving += batch + 1
+        else:
+            self.batches_seen_since_last_saving += batch - self.last_batch_seen
+        self.last_batch_seen = batch
+        if self.batches_seen_since_last_saving >= self.every:
+            self.batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def state_dict(self):
+        return {"batches_seen_since_last_saving": self.batches_seen_since_last_saving,
+                "last_batch_seen": self.last_batch_seen}
+
+    def load_state_dict(self, state):
+        self.batches_seen_since_last_saving = int(state["batches_seen_since_last_saving"])
+        self.last_batch_seen = int(state["last_batch_seen"])

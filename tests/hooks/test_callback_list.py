@@ -349,3 +349,15 @@ def test_append_iteration_and_params():
     assert cb.params == {"verbose": 0, "epochs": 2, "steps": 5} and cb.model is cbs.model
     with pytest.raises(TypeError, match="pass an instance"):
         CallbackList([Callback])
+
+
+def test_batch_frequency_follows_keras_save_freq_rule():
+    """save_freq=3 with 4 batches per epoch fires after global batches 3, 6, 9 and 12."""
+    from kcore.callbacks import BatchFrequency
+
+    freq = BatchFrequency(3)
+    fired = [(epoch, batch) for epoch in range(3) for batch in range(4) if freq.step(batch)]
+    assert fired == [(0, 2), (1, 1), (2, 0), (2, 3)]
+    clone = BatchFrequency(3)
+    clone.load_state_dict(freq.state_dict())
+    assert clone.state_dict() == freq.state_dict()

@@ -81,7 +81,9 @@ def test_unknown_name_lists_available_and_closest(plugin_dists):
         registry.resolve("kcore.callbacks", "EarlyStoping")
 
 
-def test_module_getattr_raises_attribute_error(isolated_path):
+def test_module_getattr_raises_attribute_error(isolated_path, monkeypatch):
+    # An earlier test may have resolved (and cached) the installed plugin's class.
+    monkeypatch.delattr(kcore.callbacks, "ModelCheckpoint", raising=False)
     with pytest.raises(AttributeError, match="pip install kcore-checkpoint"):
         kcore.callbacks.ModelCheckpoint
     assert not hasattr(kcore.callbacks, "NoSuchCallback")

@@ -7,6 +7,7 @@ import warnings
 import weakref
 
 import kcore
+from kcore.callbacks import BatchFrequency
 from kcore.hooks import get_plugin_manager
 
 _METADATA = "training_metadata.json"
@@ -79,8 +80,7 @@ class BackupAndRestore(kcore.callbacks.Callback):
         self.delete_checkpoint = delete_checkpoint
         self._metadata_path = os.path.join(self.backup_dir, _METADATA)
         self._backup_path = self._metadata_path + ".bkp"
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        self._frequency = BatchFrequency(save_freq) if save_freq != "epoch" else None
         self._save_index = 0
         self._epoch_save_pending = False
         self._phase_name = f"kcore-backup-and-restore-{id(self):x}"
@@ -110,8 +110,8 @@ class BackupAndRestore(kcore.callbacks.Callback):
 
     def _restore(self):
         self._epoch_save_pending = False
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
+        if self._frequency is not None:
+            self._frequency.reset()
         self._save_index = 0
         if not os.path.exists(self._metadata_path) and not os.path.exists(self._backup_path):
             return
@@ -147,8 +147,8 @@ class BackupAndRestore(kcore.callbacks.Callback):
 
     def _apply(self, metadata):
         own = metadata["own"]
-        self._batches_seen_since_last_saving = own["batches_seen_since_last_saving"]
-        self._last_batch_seen = own["last_batch_seen"]
+        if self._frequency is not None:
+            self._frequency.load_state_dict(own)
         self._save_index = own["save_index"]
         states = metadata["callbacks"]
         for callback in self.model.active_callbacks:
@@ -161,22 +161,13 @@ class BackupAndRestore(kcore.callbacks.Callback):
                     f"{callback.state_key!r}; it starts fresh.", stacklevel=2)
                 continue
             callback.load_state_dict(state)
+        # The fit state also carries every layer's random stream (dropout masks).
         self.model.set_fit_state(metadata["fit_state"])
-        _set_seed_generator_states(self.model, metadata.get("seed_generators", []))
 
     # --- save ----------------------------------------------------------------------------
 
     def _should_save_on_batch(self, batch):
-        if batch <= self._last_batch_seen:  # a new epoch started
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return self._frequency is not None and self._frequency.step(batch)
 
     def _save_after_batch(self):
         if self.model.get_fit_state()["step"] == 0:
@@ -200,9 +191,9 @@ class BackupAndRestore(kcore.callbacks.Callback):
             "epoch": fit_state["epoch"], "batch": fit_state["step"], "fit_state": fit_state,
             "callbacks": {cb.state_key: cb.state_dict() for cb in model.active_callbacks
                           if cb is not self and _is_stateful(cb)},
-            "seed_generators": _seed_generator_states(model),
-            "own": {"batches_seen_since_last_saving": self._batches_seen_since_last_saving,
-                    "last_batch_seen": self._last_batch_seen, "save_index": self._save_index},
+            "own": {**(self._frequency.state_dict() if self._frequency is not None else
+                       {"batches_seen_since_last_saving": 0, "last_batch_seen": 0}),
+                    "save_index": self._save_index},
         }
         text = json.dumps(metadata)
         if self.double_checkpoint and os.path.exists(self._metadata_path):
@@ -282,51 +273,6 @@ class _AfterCallbacks:
 def _is_stateful(callback):
     return callable(getattr(callback, "state_dict", None)) and callable(
         getattr(callback, "load_state_dict", None))
-
-
-def _seed_generators(model):
-    """The model's layer-owned ``SeedGenerator``s (dropout noise), in a stable order.
-
-    ``model.get_fit_state()`` holds the global random state only; layers such as
-    ``Dropout`` draw from their own generator, whose position must be restored too.
-    """
-    found, seen, queue = [], set(), [model]
-    while queue:
-        obj = queue.pop(0)
-        if id(obj) in seen:
-            continue
-        seen.add(id(obj))
-        for value in vars(obj).values():
-            values = value if isinstance(value, (list, tuple)) else [value]
-            for item in values:
-                if isinstance(item, kcore.random.SeedGenerator) and id(item) not in seen:
-                    seen.add(id(item))
-                    found.append(item)
-                elif isinstance(item, kcore.layers.Layer):
-                    queue.append(item)
-    return found
-
-
-def _seed_generator_states(model):
-    states = []
-    for generator in _seed_generators(model):
-        state = generator.next().bit_generator.state
-        states.append({"bit_generator": state["bit_generator"],
-                       "state": {k: int(v) for k, v in state["state"].items()},
-                       "has_uint32": int(state["has_uint32"]),
-                       "uinteger": int(state["uinteger"])})
-    return states
-
-
-def _set_seed_generator_states(model, states):
-    generators = _seed_generators(model)
-    if len(generators) != len(states):
-        warnings.warn(
-            f"BackupAndRestore: the backup has {len(states)} layer random generators, the "
-            f"model {len(generators)}; their noise is not resumed exactly.", stacklevel=3)
-        return
-    for generator, state in zip(generators, states):
-        generator.next().bit_generator.state = state
 
 
 def _detach(pm, name):

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from kcore.callbacks.monitor import MonitorCallback
+from kcore.callbacks import BatchFrequency, MonitorCallback
 
 
 class ModelCheckpoint(MonitorCallback):
@@ -64,11 +64,10 @@ class ModelCheckpoint(MonitorCallback):
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
         self.max_to_keep = max_to_keep
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = 0
         self._current_epoch = 0
         self._files = []
         self._check_arguments()
+        self._frequency = BatchFrequency(save_freq) if save_freq != "epoch" else None
         self._batch_monitor = monitor
         if save_best_only and save_freq != "epoch" and monitor.startswith("val_"):
             self._batch_monitor = monitor[4:]
@@ -124,18 +123,7 @@ class ModelCheckpoint(MonitorCallback):
             self._save_model(epoch, None, logs, self.monitor)
 
     def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch started
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return self._frequency is not None and self._frequency.step(batch)
 
     # --- saving --------------------------------------------------------------------------
 
@@ -215,15 +203,14 @@ class ModelCheckpoint(MonitorCallback):
         """JSON-able state: best value, batch counters, current epoch and files written."""
         return {
             "best": self.best,
-            "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
-            "last_batch_seen": self._last_batch_seen,
+            **(self._frequency.state_dict() if self._frequency is not None else {}),
             "current_epoch": self._current_epoch,
             "files": list(self._files),
         }
 
     def load_state_dict(self, state):
         self.best = state["best"]
-        self._batches_seen_since_last_saving = int(state["batches_seen_since_last_saving"])
-        self._last_batch_seen = int(state["last_batch_seen"])
+        if self._frequency is not None and "last_batch_seen" in state:
+            self._frequency.load_state_dict(state)
         self._current_epoch = int(state["current_epoch"])
         self._files = list(state["files"])

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from kcore.callbacks.monitor import MonitorCallback
+from kcore.callbacks import MonitorCallback
 
 
 class EarlyStopping(MonitorCallback):

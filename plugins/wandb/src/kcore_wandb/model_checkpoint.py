@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from kcore.callbacks.monitor import MonitorCallback
+from kcore.callbacks import BatchFrequency, MonitorCallback
 
 from kcore_wandb import runs
 
@@ -69,8 +69,7 @@ class WandbModelCheckpoint(MonitorCallback):
                 f"placeholder such as {{epoch:02d}}, so each new best overwrites the file; every "
                 f"saved version is still logged as a new artifact version.", stacklevel=2)
         self._current_epoch = 0
-        self._batches_seen_since_last_saving = 0
-        self._last_batch_seen = -1
+        self._frequency = BatchFrequency(save_freq) if save_freq != "epoch" else None
         self._run = None
 
     @property
@@ -79,13 +78,12 @@ class WandbModelCheckpoint(MonitorCallback):
 
     def state_dict(self):
         return {"best": None if self.best is None else float(self.best),
-                "batches_seen_since_last_saving": self._batches_seen_since_last_saving,
-                "last_batch_seen": self._last_batch_seen}
+                **(self._frequency.state_dict() if self._frequency is not None else {})}
 
     def load_state_dict(self, state):
         self.best = state["best"]
-        self._batches_seen_since_last_saving = state["batches_seen_since_last_saving"]
-        self._last_batch_seen = state["last_batch_seen"]
+        if self._frequency is not None and "last_batch_seen" in state:
+            self._frequency.load_state_dict(state)
 
     # --- events ------------------------------------------------------------------
 
@@ -112,18 +110,7 @@ class WandbModelCheckpoint(MonitorCallback):
     # --- Keras's ModelCheckpoint decision ----------------------------------------
 
     def _should_save_on_batch(self, batch):
-        if self.save_freq == "epoch":
-            return False
-        if batch <= self._last_batch_seen:  # a new epoch began
-            add_batches = batch + 1
-        else:
-            add_batches = batch - self._last_batch_seen
-        self._batches_seen_since_last_saving += add_batches
-        self._last_batch_seen = batch
-        if self._batches_seen_since_last_saving >= self.save_freq:
-            self._batches_seen_since_last_saving = 0
-            return True
-        return False
+        return self._frequency is not None and self._frequency.step(batch)
 
     def _should_save(self, epoch, logs, filepath):
         if not self.save_best_only:
