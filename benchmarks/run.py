@@ -2,7 +2,10 @@
 
 Each workload runs interleaved (kcore, other, kcore, other, ...) after a warm-up, and the
 median of the repeats is reported together with the ratio kcore / other (lower is better).
-BLAS and PyTorch use the same number of threads (``--threads``, default: all cores).
+BLAS and PyTorch use the same number of threads (``--threads``). The default is 1: on the
+2-core machines this project targets, two BLAS threads make small GEMMs slower or noisier
+under any other load, and kcore's element-wise numpy work is single-threaded anyway; pass
+``--threads 2`` to measure both frameworks with two.
 """
 
 import argparse
@@ -44,7 +47,7 @@ def fmt(value, unit):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--quick", action="store_true", help="smaller data, for a smoke run")
     args = parser.parse_args(argv)
@@ -68,11 +71,14 @@ def main(argv=None):
     rows = []
     with threadpool_limits(args.threads):
         x, y = W.mnist_like(60000 // scale)
+        keras = _keras()
         # W1: MLP, one epoch, batch 128
         runners = {"kcore": W.kcore_fit(W.kcore_mlp(), x, y, 128),
                    "numpy bound": W.numpy_mlp_epoch(x, y, 128)}
         if have_torch:
             runners["torch"] = W.torch_fit(W.torch_mlp(), x, y, 128)
+        if keras is not None:
+            runners["keras"] = W.kcore_fit(W.keras_mlp(keras), x, y, 128)
         rows.append(("W1 MLP epoch (batch 128)", compare("W1", runners, args.repeats)[1], "s"))
         # W1 predict
         runners = {"kcore": W.kcore_predict(W.kcore_mlp(), x, 1024)}
@@ -111,8 +117,23 @@ def main(argv=None):
         base = med["kcore"]
         others = [(k, v) for k, v in med.items() if k != "kcore"]
         for label, value in others:
-            print(f"| {name} | {fmt(base, unit)} | {label}: {fmt(value, unit)} | {base / value:.2f} |")
+            if label.startswith("kcore+"):  # overhead of the callbacks, not a comparison
+                print(f"| {name} | {fmt(base, unit)} | {label}: {fmt(value, unit)} | "
+                      f"overhead {100 * (value / base - 1):+.1f}% |")
+            else:
+                print(f"| {name} | {fmt(base, unit)} | {label}: {fmt(value, unit)} | "
+                      f"{base / value:.2f} |")
     return rows
+
+
+def _keras():
+    """Keras 3 (TensorFlow backend), when installed; ``None`` otherwise."""
+    try:
+        import keras  # noqa: F401
+    except ImportError:
+        print("Keras/TensorFlow is not installed: not timed (pip install tensorflow-cpu keras).")
+        return None
+    return keras
 
 
 if __name__ == "__main__":

@@ -42,6 +42,18 @@ def kcore_mlp():
     return model
 
 
+def keras_mlp(keras):
+    """The W1 MLP in real Keras (same API, so ``kcore_fit`` drives it too)."""
+    model = keras.Sequential([
+        keras.Input((784,)),
+        keras.layers.Dense(512, activation="relu"),
+        keras.layers.Dense(256, activation="relu"),
+        keras.layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
 def kcore_fit(model, x, y, batch_size, steps=None, callbacks=None):
     def run():
         model.fit(x, y, batch_size=batch_size, epochs=1, verbose=0, steps_per_epoch=steps,

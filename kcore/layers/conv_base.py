@@ -184,12 +184,20 @@ class ConvBase(Layer):
                 f"Input 0 of layer {self.name!r} expects {self._channels} channels (the layer "
                 f"was built for them) on axis {channel_axis(self.data_format)} of "
                 f"{layout(self.rank, self.data_format)}, but received shape {tuple(shape)}.")
-        x = self._convolve(as_float(self, inputs))
+        x = as_float(self, inputs)
+        if self._fusable and (self.activation is activations.linear or
+                              self.activation is activations.relu):
+            # One primitive for conv + bias + relu: no extra passes over the output.
+            return self._convolve(x, bias=self.bias, relu=self.activation is activations.relu)
+        x = self._convolve(x)
         if self.bias is not None:
             bias = self.bias if self.data_format == "channels_last" else ops.reshape(
                 self.bias, (-1,) + (1,) * self.rank)
             x = ops.add(x, bias)
         return x if self.activation is activations.linear else self.activation(x)
+
+    # Subclasses whose _convolve accepts bias= and relu= (plain convolutions).
+    _fusable = False
 
     def _convolve(self, inputs):
         raise NotImplementedError

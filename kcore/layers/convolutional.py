@@ -68,9 +68,11 @@ class BaseConv(_KernelMixin, ConvBase):
         self._build_bias(self.filters)
         self.built = True
 
-    def _convolve(self, inputs):
+    _fusable = True
+
+    def _convolve(self, inputs, bias=None, relu=False):
         return ops.conv(inputs, self.kernel, self.strides, self.padding, self.data_format,
-                        self.dilation_rate)
+                        self.dilation_rate, bias=bias, relu=relu)
 
     def _output_channels(self, channels):
         return self.filters

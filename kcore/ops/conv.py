@@ -169,10 +169,13 @@ def _patch_grads(gg, w, n, out, window):
     return dcols.transpose(order)
 
 
-def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format):
+def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=None,
+                  relu=False):
     """Channels-last grouped convolution as one batched GEMM; returns ``(out, vjp)``.
 
-    Output channel ``f`` belongs to group ``f // (filters // groups)``, as in TF.
+    Output channel ``f`` belongs to group ``f // (filters // groups)``, as in TF. With
+    ``bias``/``relu`` (the Conv layers' fused path) they are applied in place on the GEMM
+    output, and the VJP also returns the bias gradient (a contiguous column sum).
     """
     x = _last(x, data_format)
     window, (cg, f) = kernel.shape[:-2], kernel.shape[-2:]
@@ -185,19 +188,27 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format):
     w = np.moveaxis(kernel.reshape(window + (cg, groups, fg)), -2, 0).reshape(groups, -1, fg)
     y = np.matmul(cols, w)
     y = np.moveaxis(y, 0, 1).reshape((n,) + out + (f,))
+    if bias is not None:
+        y += bias
+    if relu:
+        np.maximum(y, 0, out=y)
 
-    def vjp(g, needs=(True, True)):
-        gg = np.moveaxis(_last(g, data_format).reshape(m, groups, fg), 1, 0)
+    def vjp(g, needs=(True, True, True)):
+        g = _last(g, data_format)
+        if relu:
+            g = g * (y > 0)
+        dbias = g.reshape(-1, f).sum(axis=0) if bias is not None and needs[2] else None
+        gg = np.moveaxis(g.reshape(m, groups, fg), 1, 0)
         dkernel = None
         if needs[1]:
             dw = np.matmul(cols.transpose(0, 2, 1), gg).reshape((groups,) + window + (cg, fg))
             dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape)
         if not needs[0]:  # e.g. the first layer on a data batch: skip col2im
-            return None, dkernel
+            return None, dkernel, dbias
         dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),
                       window, strides, dilation)
         dx = _pad(dxp.reshape(xp.shape), tuple((-l, -r) for l, r in pads))
-        return _first(dx, data_format), dkernel
+        return _first(dx, data_format), dkernel, dbias
 
     return _first(y, data_format), vjp
 
@@ -209,13 +220,19 @@ def _conv(x, kernel, strides, pads, dilation, data_format):
 
 
 @primitive
+def _conv_bias_act(x, kernel, bias, strides, pads, dilation, data_format, relu):
+    groups = _channels(x.shape, data_format) // kernel.shape[-2]
+    return _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias, relu)
+
+
+@primitive
 def _depthwise_conv(x, kernel, strides, pads, dilation, data_format):
     window, (c, mult) = kernel.shape[:-2], kernel.shape[-2:]
     flat = kernel.reshape(window + (1, c * mult))
     out, vjp = _grouped_conv(x, flat, c, strides, pads, dilation, data_format)
 
     def depthwise_vjp(g, needs=(True, True)):
-        dx, dkernel = vjp(g, needs)
+        dx, dkernel, _ = vjp(g, needs + (False,))
         return dx, None if dkernel is None else dkernel.reshape(kernel.shape)
 
     return out, depthwise_vjp
@@ -264,7 +281,8 @@ def _conv_args(op, inputs, kernel, strides, padding, data_format, dilation_rate)
     return x, kernel, data_format, strides, pads, dilation
 
 
-def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
+def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1, *,
+         bias=None, relu=False):
     """N-D convolution (1D, 2D or 3D), as ``keras.ops.conv``.
 
     Args:
@@ -277,6 +295,9 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
         data_format: ``"channels_last"`` or ``"channels_first"``; defaults to
             ``kcore.config.image_data_format()``.
         dilation_rate: int or tuple, one per spatial dimension.
+        bias: (kcore extension) a ``(filters,)`` bias added in the same pass.
+        relu: (kcore extension) apply ``relu`` in the same pass. Conv layers use both:
+            it saves two full passes over the output and a slow bias-gradient reduction.
 
     Returns:
         ``(batch, *out_spatial, filters)``, in ``data_format``.
@@ -298,7 +319,10 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
                          f"input channels (kernel shape {kernel.shape}); for a grouped "
                          "convolution both channels and filters must be divisible by "
                          f"groups = channels // kernel.shape[-2].")
-    return _conv(x, kernel, strides=strides, pads=pads, dilation=dilation, data_format=fmt)
+    if bias is None and not relu:
+        return _conv(x, kernel, strides=strides, pads=pads, dilation=dilation, data_format=fmt)
+    return _conv_bias_act(x, kernel, bias, strides=strides, pads=pads, dilation=dilation,
+                          data_format=fmt, relu=bool(relu))
 
 
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
@@ -439,27 +463,36 @@ def _lowest(dtype):
 def _max_pool_tiles(x, tiles, data_format):
     """Max pooling of non-overlapping windows ``(N, o1, k1, o2, k2, ..., C)``, loop-free.
 
-    Reducing one window axis at a time is faster in numpy than one multi-axis reduction.
-    The VJP needs the first maximum of each window (ties, e.g. all-zero windows after a
-    ReLU, must send the gradient to one cell): every maximum gets a rank that decreases in
-    row-major window order, and the highest-ranked one wins.
+    The loops run over the cells of one window (e.g. 4 for 2x2), never over positions:
+    an element-wise maximum of strided views is faster in numpy than an axis reduction.
+    The VJP sends each window's gradient to its FIRST maximum in row-major window order
+    (ties, e.g. all-zero windows after a ReLU, must not split or duplicate it), as TF and
+    PyTorch do.
     """
     nd = (tiles.ndim - 2) // 2
-    axes = tuple(range(2, 2 * nd + 2, 2))
-    out = tiles
-    for i in range(nd):
-        out = out.max(axis=2 + i)
-    kvol = int(np.prod([tiles.shape[a] for a in axes]))
-    rank = np.arange(kvol, 0, -1, dtype=np.uint8 if kvol < 256 else np.int32).reshape(
-        [tiles.shape[a] if a in axes else 1 for a in range(tiles.ndim)])
+    window = tuple(tiles.shape[2 + 2 * i] for i in range(nd))
+    cells = list(np.ndindex(*window))
+
+    def cell(arr, offs):
+        index = [slice(None)] * arr.ndim
+        for i, o in enumerate(offs):
+            index[2 + 2 * i] = o
+        return tuple(index)
+
+    out = np.array(tiles[cell(tiles, cells[0])])
+    for offs in cells[1:]:
+        np.maximum(out, tiles[cell(tiles, offs)], out=out)
 
     def vjp(g):
-        score = (tiles == out[_spread(nd)]) * rank
-        best = score
-        for a in axes:
-            best = best.max(axis=a, keepdims=True)
-        cols = (score == best) * _last(g, data_format)[_spread(nd)]
-        return (_first(_untile(cols, x.shape), data_format),)
+        g = _last(g, data_format)
+        dx = np.empty(tiles.shape, g.dtype)
+        taken = np.zeros(out.shape, bool)
+        for offs in cells:
+            hit = tiles[cell(tiles, offs)] == out
+            hit &= ~taken
+            taken |= hit
+            np.multiply(hit, g, out=dx[cell(dx, offs)])
+        return (_first(_untile(dx, x.shape), data_format),)
 
     return _first(out, data_format), vjp
 
