@@ -254,7 +254,8 @@ class GradientTape:
         self._used = True
         if self._active and not self.persistent:
             # Keras/TF allow gradient() inside the block; stop recording from here on.
-            _recording.remove(self)
+            if self in _recording:
+                _recording.remove(self)
             self._active = False
         targets = _flatten(target)
         ogs = _flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
@@ -308,12 +309,13 @@ class _Paused:
         self.tape = tape
 
     def __enter__(self):
-        if self.tape._active:
+        self.paused = self.tape in _recording
+        if self.paused:
             _recording.remove(self.tape)
         return self.tape
 
     def __exit__(self, *exc):
-        if self.tape._active:
+        if self.paused and self.tape._active:
             _recording.append(self.tape)
         return False
 

@@ -11,6 +11,9 @@ import numpy as np
 from kcore.backend import config
 
 _ops = None
+# Bumped whenever a layer gains a sub-layer or weight, or a trainable flag changes; layers
+# cache their sub-layer/weight lists per version (see kcore.layers.layer).
+structure_version = [0]
 # numpy's dtype.name is slow (it builds the string each time); dtypes are few and hashable.
 _DTYPE_NAMES = {}
 
@@ -245,7 +248,8 @@ class Variable(Tensor):
         array([[2., 2.], [2., 2.]], dtype=float32)
     """
 
-    __slots__ = ("_trainable", "name", "path", "regularizer", "constraint", "autocast",
+    __slots__ = ("_trainable", "_frozen_by_layer", "name", "path", "regularizer", "constraint",
+                 "autocast",
                  "aggregation", "synchronization", "_overwrite_with_gradient")
 
     def __init__(self, initializer, shape=None, dtype=None, trainable=True, autocast=True,
@@ -273,6 +277,7 @@ class Variable(Tensor):
         # np.ascontiguousarray would turn a 0-d value into shape (1,).
         super().__init__(np.require(value, requirements="C"))
         self._trainable = bool(trainable)
+        self._frozen_by_layer = False
         self.name = name or "variable"
         self.path = self.name
         self.regularizer = None
@@ -289,6 +294,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
+        structure_version[0] += 1
 
     @property
     def overwrite_with_gradient(self):

@@ -13,7 +13,7 @@ import numpy as np
 from kcore.backend import config
 from kcore.backend import autodiff
 from kcore.backend.autodiff import no_recording
-from kcore.backend.tensor import Tensor
+from kcore.backend.tensor import Tensor, structure_version
 from kcore.layers import layer as layer_mod
 from kcore.layers.layer import Layer, _iter_nested
 
@@ -108,7 +108,9 @@ class Node:
 
 
 def _dummy(kt, subst):
-    shape = tuple(subst if d is None else d for d in kt.symbolic_shape)
+    batch, other = subst
+    shape = tuple((batch if i == 0 else other) if d is None else d
+                  for i, d in enumerate(kt.symbolic_shape))
     dtype = np.dtype(kt.dtype)
     if dtype.kind in "iub":
         return Tensor(np.zeros(shape, dtype))
@@ -123,6 +125,42 @@ def _replace(structure, fn):
     if isinstance(structure, dict):
         return {k: _replace(v, fn) for k, v in structure.items()}
     return structure
+
+
+# (batch size, size of other unknown axes) for the two dry runs; axes whose output size
+# differs between the runs are unknown. Unknown non-batch axes get larger, coprime sizes so
+# that pooling or striding cannot map both runs to the same size by accident.
+_DRY_RUN_SIZES = (((2, 13), (3, 17)), ((2, 16), (3, 24)), ((2, 2), (3, 3)))
+
+
+def _snapshot_state(layer):
+    """What a dry run could change: non-trainable weights and every random stream."""
+    from kcore.backend import random as backend_random
+
+    layers = layer._flatten_layers() if isinstance(layer, Layer) else []
+    weights = [(v, v.value.copy()) for lay in layers for v in lay._own_weights()
+               if not v.trainable]
+    generators = [(g, g.initial_seed, g.get_state()) for lay in layers
+                  for g in lay.__dict__.values() if isinstance(g, backend_random.SeedGenerator)]
+    return weights, generators, backend_random.get_state(), structure_version[0]
+
+
+def _restore_state(saved):
+    from kcore.backend import random as backend_random
+
+    weights, generators, global_state, version = saved
+    for v, value in weights:
+        v.value[...] = value
+    for g, seed, state in generators:
+        g.initial_seed = seed
+        if state is None:
+            g._generator = None
+        else:
+            g.set_state(state)
+    if structure_version[0] == version:
+        # Unless the run created weights (lazily built sub-layers: their initializers'
+        # draws must stand, or the next model would get the same weights).
+        backend_random.set_state(global_state)
 
 
 def _dry_runs(layer, args, kwargs, sizes):
@@ -142,15 +180,21 @@ def infer_output_spec(layer, args, kwargs):
     output axes whose size differs between the runs are unknown (``None``).
     """
     layer_mod._state.symbolic = getattr(layer_mod._state, "symbolic", 0) + 1
+    saved = _snapshot_state(layer)
     try:
         with no_recording():
-            try:
-                results = _dry_runs(layer, args, kwargs, (2, 3))
-            except Exception:
-                # Some layers need larger unknown sizes (e.g. cropping); retry before failing.
-                results = _dry_runs(layer, args, kwargs, (9, 13))
+            error = None
+            for sizes in _DRY_RUN_SIZES:
+                try:
+                    results = _dry_runs(layer, args, kwargs, sizes)
+                    break
+                except Exception as e:  # e.g. a Reshape needing even lengths: next sizes
+                    error = e
+            else:
+                raise error
     finally:
         layer_mod._state.symbolic -= 1
+        _restore_state(saved)
     if isinstance(layer, Layer):
         layer._clear_losses()
 

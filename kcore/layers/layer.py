@@ -36,7 +36,7 @@ _state = threading.local()
 # Bumped whenever any layer gains a sub-layer, a weight, or changes `trainable`; the cached
 # layer/weight lists below are rebuilt only then, so per-step weight queries cost nothing.
 # (Mutating a list attribute in place after the layer is built is not seen: assign a new list.)
-_structure_version = [0]
+from kcore.backend.tensor import structure_version as _structure_version  # noqa: E402
 
 
 def bump_structure_version():
@@ -157,6 +157,8 @@ class Layer:
         params = self._call_signature.parameters
         self._call_has_training = "training" in params
         self._call_has_mask = "mask" in params
+        default = params["training"].default if self._call_has_training else None
+        self._training_default = None if default is inspect.Parameter.empty else default
 
     # -- attribute tracking -------------------------------------------------------------
     def __setattr__(self, name, value):
@@ -247,9 +249,18 @@ class Layer:
 
     @trainable.setter
     def trainable(self, value):
+        # As Keras: freezing a layer also freezes the variables it created trainable (and
+        # unfreezing restores exactly those), so tapes and optimizers skip them.
         value = bool(value)
         for layer in self._flatten_layers():
             layer._trainable = value
+            for v in layer._own_weights():
+                if value and getattr(v, "_frozen_by_layer", False):
+                    v.trainable = True
+                    v._frozen_by_layer = False
+                elif not value and v.trainable:
+                    v.trainable = False
+                    v._frozen_by_layer = True
         bump_structure_version()
 
     @property
@@ -430,15 +441,14 @@ class Layer:
             if layer._losses:
                 out.extend(layer._losses)
         for v in self._cached("regularized", lambda: [
-                v for layer in self._flatten_layers() for v in layer._own_weights()
-                if v.regularizer is not None]):
-            if v.trainable:
-                out.append(v.regularizer(v))
+                v for v in self.trainable_weights if v.regularizer is not None]):
+            out.append(v.regularizer(v))
         return out
 
     def _clear_losses(self):
         for layer in self._flatten_layers():
-            layer._losses = []
+            if layer._losses:
+                layer._losses = []
 
     # -- build / call -------------------------------------------------------------------
     def build(self, input_shape):
@@ -506,8 +516,16 @@ class Layer:
             from kcore.layers.input_layer import symbolic_call
 
             return symbolic_call(self, args, kwargs)
-        first = _to_tensors(first, self._dtype if self.autocast else None)
-        args = (first,) + args[1:]
+        dtype = self._dtype if self.autocast else None
+        first = _to_tensors(first, dtype)
+        if len(args) > 1:
+            args = (first,) + tuple(_to_tensors(a, dtype) if _is_array_like(a) else a
+                                    for a in args[1:])
+        else:
+            args = (first,)
+        for key, value in kwargs.items():
+            if key not in _PLAIN_KWARGS and _is_array_like(value):
+                kwargs[key] = _to_tensors(value, dtype)
         if not self.built:
             self._maybe_build(args, kwargs)
         if self._input_spec is not None:
@@ -519,6 +537,8 @@ class Layer:
         if self._call_has_training:
             if training is None:
                 training = current_training()
+            if training is None:
+                training = self._training_default
             kwargs["training"] = training
         elif "training" in kwargs:
             kwargs.pop("training")
@@ -526,6 +546,9 @@ class Layer:
         if self._call_has_mask and kwargs.get("mask") is None and previous_mask is not None:
             kwargs["mask"] = previous_mask
         stack = _training_stack()
+        if not stack and not in_symbolic_build():
+            # The outermost call starts fresh: losses added by earlier calls are dropped.
+            self._clear_losses()
         stack.append(training if training is not None else current_training())
         try:
             with _NameScope(self):
@@ -616,6 +639,12 @@ class Layer:
 
 
 _PLAIN_KWARGS = frozenset({"training", "mask"})
+
+
+def _is_array_like(value):
+    return isinstance(value, (Tensor, np.ndarray)) or (
+        isinstance(value, (list, tuple)) and value and
+        all(isinstance(v, (Tensor, np.ndarray)) for v in value))
 _keras_tensor_type = []
 
 

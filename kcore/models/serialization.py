@@ -6,7 +6,7 @@ Writes Keras 3's layout (``inbound_nodes`` as ``{"args": [...], "kwargs": {...}}
 
 from kcore.backend.serialization import (deserialize_keras_object, serialize_keras_object,
                                          unknown_name_error)
-from kcore.layers.input_layer import InputLayer, KerasTensor
+from kcore.layers.input_layer import InputLayer, KerasTensor, OpLayer
 from kcore.layers.layer import Layer, _iter_nested
 
 
@@ -23,7 +23,7 @@ def layer_registry():
         if isinstance(obj, type) and issubclass(obj, Layer):
             table[name] = obj
     table.update({"Functional": Functional, "Model": Model, "Sequential": Sequential,
-                  "InputLayer": InputLayer})
+                  "InputLayer": InputLayer, "OpLayer": OpLayer})
     return table
 
 
@@ -78,7 +78,16 @@ def _tensor_ref(t, node_key):
 def _serialize_arg(value, node_key):
     if isinstance(value, KerasTensor):
         return _tensor_ref(value, node_key)
-    if isinstance(value, (list, tuple)):
+    # Keras 3's encodings for call arguments JSON cannot hold (e.g. x[:, :2]).
+    if isinstance(value, slice):
+        return {"class_name": "__slice__",
+                "config": {"start": value.start, "stop": value.stop, "step": value.step}}
+    if value is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(value, tuple):
+        return {"class_name": "__tuple__",
+                "config": {"value": [_serialize_arg(v, node_key) for v in value]}}
+    if isinstance(value, list):
         return [_serialize_arg(v, node_key) for v in value]
     if isinstance(value, dict):
         return {k: _serialize_arg(v, node_key) for k, v in value.items()}
@@ -173,6 +182,13 @@ def functional_from_config(cls, config, custom_objects=None):
         if _is_ref(value):
             lname, nidx, tidx = value["config"]["keras_history"]
             return outputs_of[(lname, nidx)][tidx]
+        if isinstance(value, dict) and value.get("class_name") == "__slice__":
+            c = value["config"]
+            return slice(c.get("start"), c.get("stop"), c.get("step"))
+        if isinstance(value, dict) and value.get("class_name") == "__ellipsis__":
+            return Ellipsis
+        if isinstance(value, dict) and value.get("class_name") == "__tuple__":
+            return tuple(resolve(v) for v in value["config"]["value"])
         if isinstance(value, list):
             return [resolve(v) for v in value]
         if isinstance(value, dict):
@@ -183,26 +199,28 @@ def functional_from_config(cls, config, custom_objects=None):
         if _is_ref(value):
             lname, nidx, _ = value["config"]["keras_history"]
             return (lname, nidx) in outputs_of
+        if isinstance(value, dict) and value.get("class_name") == "__tuple__":
+            return all(ready(v) for v in value["config"]["value"])
         if isinstance(value, list):
             return all(ready(v) for v in value)
         if isinstance(value, dict):
             return all(ready(v) for v in value.values())
         return True
 
-    counters = {}
     while pending:
         progressed = False
         remaining = []
+        blocked = set()  # a layer's calls are replayed in their saved order
         for item in pending:
-            name, _, args, kwargs = item
-            if ready(args) and ready(kwargs):
+            name, node_index, args, kwargs = item
+            if name not in blocked and ready(args) and ready(kwargs):
                 out = layers[name](*resolve(args), **resolve(kwargs))
-                k = counters.get(name, 0)
                 offset = 1 if isinstance(layers[name], InputLayer) else 0
-                outputs_of[(name, k + offset)] = [t for t in _iter_nested(out) if isinstance(t, KerasTensor)]
-                counters[name] = k + 1
+                outputs_of[(name, node_index + offset)] = [
+                    t for t in _iter_nested(out) if isinstance(t, KerasTensor)]
                 progressed = True
             else:
+                blocked.add(name)
                 remaining.append(item)
         if not progressed:
             missing = sorted({n for n, *_ in remaining})

@@ -148,10 +148,11 @@ class ArrayAdapter:
             raise ValueError("The data is empty (0 samples).")
         self.batch_size = int(batch_size or 32)
         self.shuffle = shuffle
-        batches = int(math.ceil(self.num_samples / self.batch_size))
-        self.steps = min(int(steps), batches) if steps else batches
+        self.steps = int(math.ceil(self.num_samples / self.batch_size))  # batches per pass
         self._requested_steps = steps
         self.shuffle_seed = None
+        self._passes = -1  # passes over the data started (steps_per_epoch mode)
+        self._cursor = None  # [pass, next batch index] (steps_per_epoch mode)
 
     @property
     def num_batches(self):
@@ -168,29 +169,54 @@ class ArrayAdapter:
             return np.concatenate([np.arange(s, min(s + self.batch_size, self.num_samples)) for s in starts])
         return gen.permutation(self.num_samples)
 
+    def _batch(self, order, i):
+        lo, hi = i * self.batch_size, min((i + 1) * self.batch_size, self.num_samples)
+        if order is None:
+            take = lambda a: a[lo:hi]  # noqa: E731 - a view, no copy
+        else:
+            idx = order[lo:hi]
+            take = lambda a: a[idx]  # noqa: E731
+        return pack_x_y_sample_weight(_map(self.x, take), _map(self.y, take),
+                                      _map(self.sample_weight, take))
+
     def iter_epoch(self, epoch=0, start_step=0):
-        """Yields ``(step, (x, y, sample_weight))`` for one epoch."""
-        order = self._order(epoch)
-        n, bs = self.num_samples, self.batch_size
-        total = self.num_batches
-        step = 0
-        while step < total:
-            for i in range(self.steps):
-                if step >= total:
-                    return
-                if step >= start_step:
-                    lo, hi = i * bs, min((i + 1) * bs, n)
-                    if order is None:
-                        take = lambda a: a[lo:hi]  # noqa: E731 - a view, no copy
-                    else:
-                        idx = order[lo:hi]
-                        take = lambda a: a[idx]  # noqa: E731
-                    yield step, pack_x_y_sample_weight(
-                        _map(self.x, take), _map(self.y, take), _map(self.sample_weight, take))
-                step += 1
-            if self._requested_steps is None:
-                return
+        """Yields ``(step, batch)`` for one epoch.
+
+        Without ``steps_per_epoch`` every epoch is one pass over the (reshuffled) data. With
+        it, as Keras's epoch iterator does, the position carries over from epoch to epoch;
+        when the data runs out mid-epoch that epoch ends early (with a warning) and the next
+        epoch starts a new pass.
+        """
+        if self._requested_steps is None:
             order = self._order(epoch)
+            for step in range(start_step, self.steps):
+                yield step, self._batch(order, step)
+            return
+        if self._cursor is None or self._cursor[1] >= self.steps:
+            self._passes += 1
+            self._cursor = [self._passes, 0]
+        order = self._order(self._cursor[0])
+        # A resumed fit restores the cursor past the batches already used: start_step
+        # only renumbers the steps.
+        for step in range(start_step, self._requested_steps):
+            if self._cursor[1] >= self.steps:
+                warnings.warn(
+                    "Your input ran out of data; the epoch ends early. Make sure that "
+                    "`steps_per_epoch * epochs` batches can be drawn, or leave "
+                    "`steps_per_epoch` unset.", stacklevel=3)
+                return
+            i = self._cursor[1]
+            self._cursor[1] += 1
+            yield step, self._batch(order, i)
+
+    def state_dict(self):
+        """The position in the data (for exact resumption with ``steps_per_epoch``)."""
+        return {"passes": self._passes, "cursor": self._cursor}
+
+    def load_state_dict(self, state):
+        self._passes = int(state.get("passes", 0))
+        cursor = state.get("cursor")
+        self._cursor = None if cursor is None else [int(cursor[0]), int(cursor[1])]
 
     def iter_inputs(self):
         for step, batch in self.iter_epoch():

@@ -255,21 +255,22 @@ class Trainer:
             self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
-    def _clear_call_losses(self):
-        for layer in self._flatten_layers():
-            if layer._losses:
-                layer._losses = []
-
     def train_step(self, data):
         """One optimization step on a batch; returns the metrics' results."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._clear_call_losses()
-        with GradientTape() as tape:
+        # Only trainable variables are watched: frozen layers record nothing on the tape. (A
+        # model built by this very call watches what it touches; frozen weights are not
+        # trainable, so they are skipped either way.)
+        variables = self.trainable_weights if self.built else None
+        with GradientTape(watch_accessed_variables=variables is None) as tape:
+            if variables is not None:
+                tape.watch(variables)
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=True)
         self._loss_tracker.update_state(loss.value, sample_weight=_batch_size(x))
-        variables = self.trainable_weights
+        if variables is None:
+            variables = self.trainable_weights
         grads = tape._gradient_arrays(loss, variables)
         self._apply_gradients(grads, variables, x, y, sample_weight, y_pred, loss)
         return self.compute_metrics(x, y, y_pred, sample_weight)
@@ -293,7 +294,6 @@ class Trainer:
     def test_step(self, data):
         """Computes the loss and metrics on a batch, without updating weights."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
-        self._clear_call_losses()
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
         self._loss_tracker.update_state(loss.value, sample_weight=_batch_size(x))
@@ -406,6 +406,7 @@ class Trainer:
             "shuffle_seed": getattr(adapter, "shuffle_seed", None),
             "rng_state": backend_random.get_state(),
             "layer_rng_states": [g.get_state() for g in self._seed_generators()],
+            "data_state": adapter.state_dict() if hasattr(adapter, "state_dict") else None,
             "metrics": [np.asarray(v.value).tolist() for m in self.metrics for v in m.variables],
         }
 
@@ -431,6 +432,8 @@ class Trainer:
 
         if state.get("shuffle_seed") is not None and hasattr(adapter, "shuffle_seed"):
             adapter.shuffle_seed = state["shuffle_seed"]
+        if state.get("data_state") is not None and hasattr(adapter, "load_state_dict"):
+            adapter.load_state_dict(state["data_state"])
         if state.get("rng_state") is not None:
             backend_random.set_state(state["rng_state"])
         generators = self._seed_generators()

@@ -235,3 +235,95 @@ def test_layer_input_and_output_for_feature_extraction():
         shared.output
     with pytest.raises(AttributeError, match="never been called"):
         layers.Dense(2).output
+
+
+def test_config_round_trip_keeps_the_node_order_of_shared_layers():
+    """A shared layer whose later call becomes ready first must not swap its calls."""
+    kcore.utils.clear_session()
+    a = kcore.Input((4,))
+    shared = layers.Dense(4, name="shared")
+    first = layers.Dense(4, name="first")
+    y = shared(first(a))            # node 0 of `shared` needs `first` first
+    w = layers.Dense(2, name="chain")(shared(a))   # node 1 is ready immediately
+    model = kcore.Model(a, [w, y])
+    clone = kcore.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(3, 4)).astype("float32")
+    for got, want in zip(clone(x), model(x)):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+
+
+def test_frozen_layers_freeze_their_variables_and_penalties():
+    dense = layers.Dense(3, kernel_regularizer="l2")
+    model = kcore.Sequential([kcore.Input((2,)), dense, layers.Dense(1)])
+    dense.trainable = False
+    assert not dense.kernel.trainable and len(model.trainable_weights) == 2
+    assert dense.losses == []
+    dense.trainable = True
+    assert dense.kernel.trainable and len(model.trainable_weights) == 4
+    dense.kernel.trainable = False  # a single variable, after the cache was built
+    assert len(model.trainable_weights) == 3
+
+
+def test_losses_do_not_pile_up_across_calls_and_training_default_is_used():
+    inputs = kcore.Input((2,))
+    model = kcore.Model(inputs, layers.Dense(2, activity_regularizer="l2")(inputs))
+    for _ in range(3):
+        model(np.ones((1, 2), "float32"))
+    assert len(model.losses) == 1
+    seen = []
+
+    class Probe(layers.Layer):
+        def call(self, inputs, training=True):
+            seen.append(training)
+            return inputs
+
+    Probe()(np.ones((1, 2), "float32"))
+    assert seen == [True]
+
+
+def test_gradient_inside_stop_recording():
+    w = kcore.Variable(np.array([2.0], "float32"))
+    with kcore.GradientTape() as tape:
+        y = w * w
+        with tape.stop_recording():
+            g = tape.gradient(y, w)
+    assert float(g.numpy()[0]) == 4.0
+
+
+def test_building_a_graph_does_not_change_layer_state_or_random_streams():
+    class ComputeSum(layers.Layer):
+        def build(self, input_shape):
+            self.total = self.add_weight(shape=(input_shape[-1],), initializer="zeros",
+                                         trainable=False, name="total")
+
+        def call(self, inputs):
+            self.total.assign_add(kcore.ops.sum(inputs, axis=0))
+            return inputs
+
+    layer = ComputeSum()
+    inputs = kcore.Input((3,))
+    kcore.utils.set_random_seed(1)
+    kcore.Model(inputs, layers.Dropout(0.5)(layer(inputs), training=True))
+    np.testing.assert_array_equal(layer.total.numpy(), np.zeros(3))
+    after_build = kcore.random.uniform((2,)).numpy()
+    kcore.utils.set_random_seed(1)
+    np.testing.assert_array_equal(after_build, kcore.random.uniform((2,)).numpy())
+
+
+def test_unknown_axes_stay_unknown_through_pooling_and_reshape():
+    assert layers.MaxPooling2D(2)(kcore.Input((None, None, 3))).shape == (None, None, None, 3)
+    assert layers.Reshape((-1, 2))(kcore.Input((None,))).shape == (None, None, 2)
+
+
+def test_functional_model_with_slicing_saves_and_reloads(tmp_path):
+    inputs = kcore.Input((4,))
+    outputs = layers.Dense(2)(inputs[:, :2] * 2.0)
+    model = kcore.Model(inputs, outputs)
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    json_model = kcore.models.model_from_json(model.to_json())
+    json_model.set_weights(model.get_weights())
+    np.testing.assert_allclose(json_model(x).numpy(), model(x).numpy(), rtol=1e-6)
+    model.save(tmp_path / "sliced.h5")
+    reloaded = kcore.models.load_model(tmp_path / "sliced.h5")
+    np.testing.assert_allclose(reloaded(x).numpy(), model(x).numpy(), rtol=1e-6)

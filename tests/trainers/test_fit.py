@@ -368,3 +368,25 @@ def test_exhausted_generator_records_no_empty_epoch():
     with pytest.warns(UserWarning, match="ran out of data"):
         history = model.fit(finite, epochs=3, verbose=0)
     assert history.epoch == [0]
+
+
+def test_steps_per_epoch_continues_through_the_data_as_keras():
+    seen = []
+    x = np.arange(10, dtype="float32").reshape(10, 1)
+    y = np.zeros((10, 1), "float32")
+    model = kcore.Sequential([kcore.Input((1,)), layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    original = model.train_step
+
+    def train_step(data):
+        seen.append(np.asarray(data[0])[:, 0].tolist())
+        return original(data)
+
+    model.train_step = train_step
+    with pytest.warns(UserWarning, match="ran out of data"):
+        history = model.fit(x, y, batch_size=2, steps_per_epoch=2, epochs=4, shuffle=False,
+                            verbose=0)
+    # 5 batches: epochs 0-1 use batches 0-3, epoch 2 gets the last one and ends early,
+    # epoch 3 starts a new pass.
+    assert seen == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [0, 1], [2, 3]]
+    assert history.epoch == [0, 1, 2, 3]
