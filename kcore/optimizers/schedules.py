@@ -23,6 +23,12 @@ def _step(step):
     return float(step.value if isinstance(step, Tensor) else step)
 
 
+
+def _progress(step, decay_steps, staircase):
+    """``step / decay_steps``, floored when ``staircase`` (Exponential/InverseTime decay)."""
+    p = step / decay_steps
+    return math.floor(p) if staircase else p
+
 class LearningRateSchedule:
     """Base class: subclasses implement ``_value(step) -> float`` and ``get_config``.
 
@@ -63,10 +69,8 @@ class ExponentialDecay(LearningRateSchedule):
         self.name = name
 
     def _value(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate * self.decay_rate ** p
+        return self.initial_learning_rate * self.decay_rate ** _progress(
+            step, self.decay_steps, self.staircase)
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -150,10 +154,8 @@ class InverseTimeDecay(LearningRateSchedule):
         self.name = name
 
     def _value(self, step):
-        p = step / self.decay_steps
-        if self.staircase:
-            p = math.floor(p)
-        return self.initial_learning_rate / (1 + self.decay_rate * p)
+        return self.initial_learning_rate / (
+            1 + self.decay_rate * _progress(step, self.decay_steps, self.staircase))
 
     def get_config(self):
         return {"initial_learning_rate": self.initial_learning_rate,
