@@ -6,6 +6,9 @@ TensorBoard, CSVLogger and, when wandb is installed, W&B offline logging; then i
 the best checkpoint, evaluates it on held-out digits and plots the training curves.
 
 Everything is written under ``--output`` (default ``demo_output/``), W&B's files included.
+Each run's TensorBoard logs go to their own timestamped folder under ``tensorboard/``, so
+running the demo twice gives two runs in TensorBoard rather than doubled curves. The W&B run
+also gets the best checkpoint as a model artifact.
 
     python examples/demo.py                 # the full run (a few seconds of training)
     python examples/demo.py --smoke         # a few batches, for tests
@@ -78,6 +81,24 @@ def configure_wandb(output):
     return wandb
 
 
+def tensorboard_run_dir(root):
+    """A new ``<root>/<YYYYmmdd-HHMMSS>`` folder for this run's logs (``-2``... if taken)."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    run, n = root / stamp, 1
+    while run.exists():
+        n += 1
+        run = root / f"{stamp}-{n}"
+    return run
+
+
+def log_best_model(wandb, run, checkpoint, test_accuracy):
+    """Logs the best checkpoint to the W&B run as a model artifact (``best``, ``latest``)."""
+    artifact = wandb.Artifact(f"run_{run.id}_model", type="model",
+                              metadata={"test_accuracy": float(test_accuracy)})
+    artifact.add_file(str(checkpoint))
+    run.log_artifact(artifact, aliases=["best", "latest"])
+
+
 def load_digits(seed):
     """Bundled UCI digits -> train / validation / held-out test, pixels scaled to [0, 1]."""
     (x, y), (x_test, y_test) = keras.datasets.digits.load_data(test_split=0.2, seed=seed)
@@ -123,7 +144,8 @@ def main(argv=None):
         "csv": output / "training_log.csv",
         "plot": output / "training_curves.png",
         "graph": output / "model.dot",
-        "tensorboard": output / "tensorboard",
+        "tensorboard_root": output / "tensorboard",
+        "tensorboard": tensorboard_run_dir(output / "tensorboard"),
     }
     cb = plugin_callbacks()
     wandb = configure_wandb(output)
@@ -170,6 +192,7 @@ def main(argv=None):
     if run is not None:
         run.summary["test_accuracy"] = test_accuracy
         run.summary["test_loss"] = test_loss
+        log_best_model(wandb, run, paths["checkpoint"], test_accuracy)
         wandb_run_dir = Path(run.dir).parent
         wandb.finish()
         wandb.teardown()  # stops wandb-core now rather than at interpreter exit
@@ -196,11 +219,11 @@ def report(output, paths, graph_file, wandb_run_dir):
     print(f"  epoch log (CSV)  {show(paths['csv'])}")
     print(f"  curves plot      {show(paths['plot'])}")
     print(f"  model graph      {show(graph_file)}")
-    print(f"  TensorBoard logs {show(paths['tensorboard'])}")
+    print(f"  TensorBoard logs {show(paths['tensorboard'])}   (this run)")
     if wandb_run_dir is not None:
-        print(f"  W&B offline run  {show(wandb_run_dir)}")
-    print("\nOpen TensorBoard:")
-    print(f"  {command('tensorboard')} --logdir {show(paths['tensorboard'])}")
+        print(f"  W&B offline run  {show(wandb_run_dir)}   (best model logged as an artifact)")
+    print("\nOpen TensorBoard (every demo run is its own run there):")
+    print(f"  {command('tensorboard')} --logdir {show(paths['tensorboard_root'])}")
     if wandb_run_dir is not None:
         print("Upload the W&B run (after `wandb login`):")
         print(f"  {command('wandb')} sync {show(wandb_run_dir)}")

@@ -4,10 +4,11 @@ Three branches (a Dense stack for tabular metadata, an Embedding for the title's
 a small CNN for the picture) are merged with ``concatenate`` into one regression head.
 The data is synthetic: the price depends on one feature of each input.
 
-    python examples/functional_price_model.py [--smoke]
+    python examples/functional_price_model.py [--smoke] [--output DIR]
 """
 
 import argparse
+from pathlib import Path
 
 import numpy as np
 
@@ -15,7 +16,11 @@ import kcore as keras
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--smoke", action="store_true", help="train for a few batches only")
+parser.add_argument("--output", type=Path,
+                    default=Path(__file__).resolve().parent / "output" / "functional_price_model",
+                    help="where the files go (default: examples/output/functional_price_model/)")
 args = parser.parse_args()
+args.output.mkdir(parents=True, exist_ok=True)
 
 n, vocab, title_len = 64 if args.smoke else 1024, 500, 12
 rng = np.random.default_rng(0)
@@ -41,7 +46,8 @@ price_output = keras.layers.Dense(1, name="price")(x)
 
 model = keras.Model(inputs=[metadata_input, title_input, image_input], outputs=price_output)
 model.summary()
-keras.utils.plot_model(model, "price_model.dot", show_shapes=True)
+drawing = keras.utils.plot_model(model, args.output / "price_model.png", show_shapes=True)
+print("model graph drawn in", drawing)
 
 model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", metrics=["mae"])
 # Inputs can be passed as a list in order, or as a dict keyed by the Input names.

@@ -57,7 +57,20 @@ def _run(args, tmp_path, env=None):
 
 @pytest.mark.parametrize("script", EXAMPLES, ids=lambda p: p.stem)
 def test_example_runs_with_smoke(script, tmp_path):
-    _run([script, "--smoke"], tmp_path)
+    writes = '"--output"' in script.read_text()
+    _run([script, "--smoke"] + (["--output", tmp_path / "out"] if writes else []), tmp_path)
+    # Files go to --output only; nothing lands in the working directory.
+    assert not any((tmp_path / "cwd").iterdir())
+
+
+def test_examples_default_output_folder_is_ignored_and_cleaned():
+    gitignore = (ROOT / ".gitignore").read_text().split()
+    assert "/examples/output/" in gitignore and "/demo_output/" in gitignore
+    makefile = (ROOT / "Makefile").read_text()
+    assert "examples/output" in makefile and "demo_output" in makefile
+    for script in EXAMPLES:
+        if '"--output"' in script.read_text():
+            assert f'"output" / "{script.stem}"' in script.read_text()
 
 
 @pytest.mark.parametrize("script", [*EXAMPLES, DEMO], ids=lambda p: p.stem)
@@ -103,10 +116,12 @@ def test_demo_writes_tensorboard_events(demo_run):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     _, out, _ = demo_run
+    (run_dir,) = (out / "tensorboard").iterdir()
+    assert re.fullmatch(r"\d{8}-\d{6}", run_dir.name)
     for run in ("train", "validation"):
-        files = glob.glob(str(out / "tensorboard" / run / "events.out.tfevents.*"))
-        assert files, f"no event file in tensorboard/{run}"
-        acc = EventAccumulator(str(out / "tensorboard" / run), size_guidance={"scalars": 0})
+        files = glob.glob(str(run_dir / run / "events.out.tfevents.*"))
+        assert files, f"no event file in tensorboard/{run_dir.name}/{run}"
+        acc = EventAccumulator(str(run_dir / run), size_guidance={"scalars": 0})
         acc.Reload()
         assert [e.step for e in acc.Scalars("epoch_loss")] == [0, 1]
 
@@ -127,6 +142,7 @@ def test_demo_reports_accuracy_and_commands(demo_run):
     _, out, stdout = demo_run
     assert re.search(r"held-out digits: accuracy 0\.\d{4}", stdout)
     assert f"tensorboard --logdir {out / 'tensorboard'}" in stdout
+    assert re.search(r"TensorBoard logs .*tensorboard/\d{8}-\d{6}\s+\(this run\)", stdout)
     assert str(out / "best_model.h5") in stdout
 
 
@@ -149,3 +165,29 @@ def test_demo_explains_a_missing_plugin(tmp_path):
                             check=False)
     assert result.returncode == 1
     assert "ReduceLROnPlateau" in result.stderr and "kcore-lr" in result.stderr
+
+
+def test_demo_runs_twice_into_two_tensorboard_runs_and_logs_the_best_model(demo_run, tmp_path):
+    _, out, _ = demo_run
+    first = {p.name for p in (out / "tensorboard").iterdir()}
+    again = _run([DEMO, "--smoke", "--output", out], tmp_path)
+    runs = sorted(p.name for p in (out / "tensorboard").iterdir())
+    assert len(runs) == 2 and first < set(runs)
+    assert f"tensorboard/{(set(runs) - first).pop()}" in again.stdout
+
+
+def test_demo_logs_the_best_checkpoint_as_a_wandb_artifact(demo_run):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "kcore_wandb_test_reader", ROOT / "plugins" / "wandb" / "tests" / "conftest.py")
+    reader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(reader)
+    _, out, stdout = demo_run
+    run_dir = re.search(r"wandb sync (\S+)", stdout).group(1)
+    run = reader._read_offline_run(run_dir)
+    (artifact,) = run["artifacts"]
+    assert artifact["name"] == f"run_{run['run']['id']}_model" and artifact["type"] == "model"
+    assert artifact["aliases"] == ["best", "latest"]
+    assert [f for f, _ in artifact["files"]] == ["best_model.h5"]
+    assert artifact["metadata"]["test_accuracy"] == pytest.approx(run["summary"]["test_accuracy"])
