@@ -21,6 +21,7 @@ from kcore.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minim
                                   multiply, subtract)
 from kcore.layers.normalization import (BatchNormalization, GroupNormalization,
                                         LayerNormalization, RMSNormalization, UnitNormalization)
+from kcore.layers.preprocessing import Normalization, Rescaling
 from kcore.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout,
                                          GaussianDropout, GaussianNoise, SpatialDropout1D,
                                          SpatialDropout2D, SpatialDropout3D)
