@@ -7,6 +7,12 @@ when called with ``training=True`` and draw from their own ``SeedGenerator``. La
 learn state from data have ``adapt(data)``.
 """
 
+from kcore.layers.preprocessing.image import CenterCrop, Resizing
+from kcore.layers.preprocessing.image_random import (RandomBrightness, RandomContrast,
+                                                     RandomCrop, RandomFlip, RandomRotation,
+                                                     RandomTranslation, RandomZoom)
 from kcore.layers.preprocessing.numeric import Normalization, Rescaling
 
-__all__ = ["Normalization", "Rescaling"]
+__all__ = ["CenterCrop", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+           "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
+           "Resizing"]
