@@ -143,7 +143,7 @@ def main(argv=None):
         "checkpoint": output / "best_model.h5",
         "csv": output / "training_log.csv",
         "plot": output / "training_curves.png",
-        "graph": output / "model.dot",
+        "graph": output / "model.png",
         "tensorboard_root": output / "tensorboard",
         "tensorboard": tensorboard_run_dir(output / "tensorboard"),
     }

@@ -109,7 +109,7 @@ def test_demo_writes_checkpoint_csv_plot(demo_run):
     assert [r["epoch"] for r in rows] == ["0", "1"]
     assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"} <= set(rows[0])
     assert (out / "training_curves.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert (out / "model.dot").read_text().startswith("digraph")
+    assert (out / "model.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_demo_writes_tensorboard_events(demo_run):

@@ -1,14 +1,17 @@
 """Plots: training curves (``plot_history``, matplotlib) and model graphs (``plot_model``, DOT).
 
 Both import their dependencies lazily: importing kcore never imports matplotlib, and
-``plot_model`` needs nothing but the standard library to write DOT text (the Graphviz
-``dot`` program, when installed, turns it into PNG/SVG/PDF).
+``plot_model`` needs nothing but the standard library to write DOT text. An image is
+rendered by the Graphviz ``dot`` program when installed, else drawn with matplotlib.
 """
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import warnings
+
+from kcore.utils.model_drawing import card_to_dot_label, layer_card
 
 _IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "gif")
 
@@ -104,9 +107,12 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     called (``layer._inbound_nodes``), so it shows exactly the connections the model
     runs: branches, merges, shared layers and (with ``expand_nested``) nested models.
 
-    ``to_file`` ending in ``.dot`` gets the DOT text. Any other suffix (``.png``,
-    ``.svg``, ``.pdf``) is rendered by Graphviz's ``dot`` program; when ``dot`` is not
-    installed, the DOT text is written next to it (``model.png`` -> ``model.dot``)
+    Each layer is drawn as Keras draws it: a card with "name (ClassName)" on a black
+    header and, as asked, its activation, input and output shapes, dtype and trainable
+    state. ``to_file`` ending in ``.dot`` gets the DOT text. An image (``.png``, ``.svg``,
+    ``.pdf``, ``.jpg``) is rendered by Graphviz's ``dot`` program when it is on ``PATH``;
+    otherwise matplotlib draws the same cards and arrows (nested models as one card);
+    without either, the DOT text is written next to it (``model.png`` -> ``model.dot``)
     with a warning, instead of failing as Keras does without pydot.
 
     Args:
@@ -145,6 +151,8 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     if fmt == "dot" or fmt not in _IMAGE_FORMATS:
         return _write_text(to_file if fmt == "dot" else to_file + ".dot", text)
     dot = shutil.which("dot")
+    if dot is None and importlib.util.find_spec("matplotlib") is not None and fmt != "gif":
+        return _draw_with_matplotlib(model, to_file, rankdir, dpi, options)
     if dot is None:
         written = _write_text(base + ".dot", text)
         warnings.warn(f"plot_model: Graphviz's 'dot' program was not found, so {to_file} was not "
@@ -160,12 +168,21 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
     return to_file
 
 
+def _draw_with_matplotlib(model, to_file, rankdir, dpi, options):
+    from kcore.utils.model_drawing import draw_graph, layer_card
+
+    graph = _static_graph(model)
+    layers = list(graph.layers)
+    cards = {id(l): layer_card(l, _shapes, options) for l in layers}
+    return draw_graph(layers, _edges(graph), cards, to_file, rankdir=rankdir, dpi=dpi)
+
+
 def model_to_dot(model, rankdir="TB", dpi=200, **options):
     """The Graphviz DOT text of a Functional or Sequential model (see ``plot_model``)."""
     graph = _static_graph(model)
     lines = [f'digraph "{_escape(model.name)}" {{',
              f'  graph [rankdir={rankdir}, dpi={int(dpi)}, concentrate=true];',
-             '  node [shape=record, fontname="Helvetica", fontsize=11];']
+             '  node [shape=plain, fontname="Helvetica", margin=0];']
     _GraphWriter(lines, options).add_model(graph, prefix="", indent="  ")
     lines.append("}")
     return "\n".join(lines) + "\n"
@@ -203,7 +220,8 @@ class _GraphWriter:
                 ends[id(layer)] = self._add_cluster(layer, inner, prefix, indent)
             else:
                 node_id = f"{prefix}{layer.name}"
-                self.lines.append(f'{indent}"{_escape(node_id)}" [label="{self._label(layer)}"];')
+                label = card_to_dot_label(layer_card(layer, _shapes, self.options))
+                self.lines.append(f'{indent}"{_escape(node_id)}" [label={label}];')
                 ends[id(layer)] = ([node_id], [node_id])
         for src, dst in _edges(graph):
             for a in ends[id(src)][1]:
@@ -230,24 +248,6 @@ class _GraphWriter:
         if isinstance(layer, Sequential):
             return layer._graph
         return layer if isinstance(layer, Functional) else None
-
-    def _label(self, layer):
-        opts = self.options
-        title = type(layer).__name__
-        if opts["show_layer_names"]:
-            title = f"{layer.name} ({title})"
-        rows = [title]
-        activation = getattr(layer, "activation", None)
-        if opts["show_layer_activations"] and activation is not None:
-            rows.append("activation: " + getattr(activation, "__name__", str(activation)))
-        if opts["show_dtype"]:
-            rows.append(f"dtype: {layer.dtype}")
-        if opts["show_shapes"]:
-            rows.append(f"input: {_shapes(layer, inputs=True)}")
-            rows.append(f"output: {_shapes(layer, inputs=False)}")
-        if opts["show_trainable"]:
-            rows.append("trainable" if layer.trainable else "frozen")
-        return "{" + "|".join(_escape_record(r) for r in rows) + "}"
 
 
 def _edges(graph):
@@ -283,12 +283,6 @@ def _write_text(path, text):
 
 def _escape(text):
     return str(text).replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _escape_record(text):
-    for ch in "\\{}|<>\"":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 __all__ = ["plot_history", "plot_model", "model_to_dot"]
