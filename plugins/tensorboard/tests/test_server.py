@@ -9,6 +9,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import numpy as np
 import pytest
 
 import kcore
@@ -83,3 +84,56 @@ def test_server_serves_fit_logs(tensorboard_server, model, data):
     # the graph dashboard sees the Keras model as a conceptual graph
     info = _wait_for(lambda: _get(url, "data/plugin/graphs/info").get("train"), deadline)
     assert info["tags"]["keras"]["conceptual_graph"] is True
+
+
+def _embedding_model():
+    kcore.utils.set_random_seed(0)
+    inputs = kcore.Input((3,), dtype="int32")
+    words = kcore.layers.Embedding(6, 4, name="words")(inputs)
+    tags = kcore.layers.Embedding(5, 2, name="tags")(inputs)
+    merged = kcore.layers.Concatenate()([kcore.layers.GlobalAveragePooling1D()(words),
+                                         kcore.layers.GlobalAveragePooling1D()(tags)])
+    model = kcore.Model(inputs, kcore.layers.Dense(1)(merged))
+    model.compile(optimizer="sgd", loss="mse")
+    return model
+
+
+def test_projector_serves_each_embedding_layer(tensorboard_server, tmp_path):
+    url, logdir = tensorboard_server
+    model = _embedding_model()
+    (tmp_path / "words.tsv").write_text("".join(f"word{i}\n" for i in range(6)))
+    (tmp_path / "tags.tsv").write_text("tag\tkind\n" + "".join(f"t{i}\tk{i % 2}\n"
+                                                             for i in range(5)))
+    x = np.random.default_rng(0).integers(0, 5, (8, 3)).astype("int32")
+    tb = kcore.callbacks.TensorBoard(
+        log_dir=logdir, embeddings_freq=2,
+        embeddings_metadata={"words": str(tmp_path / "words.tsv"),
+                             "tags": str(tmp_path / "tags.tsv")})
+    model.fit(x, np.ones((8, 1), "float32"), epochs=3, batch_size=4, verbose=0, callbacks=[tb])
+    deadline = time.monotonic() + START_TIMEOUT
+    info = _wait_for(lambda: "train" in _get(url, "data/plugin/projector/runs") and
+                     _get(url, "data/plugin/projector/info", run="train"), deadline)
+    by_name = {e["tensorName"]: e for e in info["embeddings"]}
+    assert set(by_name) == {"words:00000", "tags:00000", "words:00002", "tags:00002"}  # epochs 0 and 2
+    assert by_name["words:00002"]["tensorShape"] == [6, 4]
+    with urllib.request.urlopen(url + "data/plugin/projector/tensor?" + urllib.parse.urlencode(
+            {"run": "train", "name": "words:00002"}), timeout=10) as response:
+        served = np.frombuffer(response.read(), dtype="<f4").reshape(6, 4)
+    np.testing.assert_allclose(served, model.get_layer("words").embeddings.numpy(), rtol=1e-6)
+    with urllib.request.urlopen(url + "data/plugin/projector/metadata?" + urllib.parse.urlencode(
+            {"run": "train", "name": "tags:00002"}), timeout=10) as response:
+        assert response.read().decode().splitlines()[:2] == ["tag\tkind", "t0\tk0"]
+
+
+def test_projector_rejects_wrong_metadata_before_training(tmp_path):
+    model = _embedding_model()
+    before = [w.numpy().copy() for w in model.weights]
+    (tmp_path / "short.tsv").write_text("a\nb\n")
+    x = np.zeros((4, 3), "int32")
+    for metadata, match in (({"nope": str(tmp_path / "short.tsv")}, "not Embedding layers"),
+                            (str(tmp_path / "short.tsv"), "has 2 labels but")):
+        tb = kcore.callbacks.TensorBoard(log_dir=tmp_path / "logs", embeddings_freq=1,
+                                         embeddings_metadata=metadata)
+        with pytest.raises(ValueError, match=match):
+            model.fit(x, np.ones((4, 1), "float32"), epochs=1, verbose=0, callbacks=[tb])
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights))

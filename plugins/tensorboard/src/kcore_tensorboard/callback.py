@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 
 from kcore.callbacks import Callback
+from kcore_tensorboard import projector
 
 # Keys of batch logs that are bookkeeping, not metrics (Keras skips them too).
 _NOT_METRICS = frozenset(("batch", "size", "num_steps"))
@@ -48,8 +49,12 @@ class TensorBoard(Callback):
         update_freq: ``"epoch"``, ``"batch"`` (every batch) or an int N (every
             N batches): how often ``batch_*`` scalars are written.
         profile_batch: must be 0: kcore has no profiler to trace.
-        embeddings_freq: must be 0: the embedding projector is not supported.
-        embeddings_metadata: must be ``None``.
+        embeddings_freq: every this many epochs (0: never), write the matrix of each
+            ``Embedding`` layer for TensorBoard's Projector tab, into the ``train`` run
+            (``<epoch:05d>/<layer name>/tensors.tsv`` listed in ``projector_config.pbtxt``).
+        embeddings_metadata: labels for the projector: the path of one file used for
+            every Embedding layer, or ``{layer name: path}``. A file has one label per
+            row of the embedding matrix (a first line with tabs is a header of columns).
         write_hparams: kcore extension: also write an hparams summary
             (optimizer, learning rate, loss, epochs, steps) into the ``train``
             run at the end of ``fit``, for TensorBoard's HParams dashboard.
@@ -75,15 +80,9 @@ class TensorBoard(Callback):
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self._batch_freq = _batch_freq(update_freq)
         _refuse_profiling(profile_batch)
-        if embeddings_freq or embeddings_metadata is not None:
-            raise ValueError(
-                f"TensorBoard(embeddings_freq={embeddings_freq!r}, embeddings_metadata="
-                f"{embeddings_metadata!r}): the embedding projector is not supported by "
-                "kcore-tensorboard. Use embeddings_freq=0, and log embedding weights with "
-                "histogram_freq or tensorboardX's SummaryWriter.add_embedding yourself.")
         self.profile_batch = profile_batch
-        self.embeddings_freq = embeddings_freq
-        self.embeddings_metadata = embeddings_metadata
+        self.embeddings_freq = _non_negative_int("embeddings_freq", embeddings_freq)
+        self.embeddings_metadata = projector.check_metadata(embeddings_metadata)
         self.write_hparams = write_hparams
         self._writers = {}
         self._enabled = True
@@ -92,6 +91,7 @@ class TensorBoard(Callback):
         self._epoch_batches = 0
         self._epoch_start = self._batch_start = 0.0
         self._last_train_scalars = {}
+        self._embeddings = []
 
     # --- writers -----------------------------------------------------------------
 
@@ -139,6 +139,8 @@ class TensorBoard(Callback):
         self._in_fit = True
         self._global_train_batch = 0
         self._last_train_scalars = {}
+        self._embeddings = (projector.plan(self.model, self.embeddings_metadata)
+                            if self.embeddings_freq else [])
         if self.write_graph:
             self._write_keras_model()
 
@@ -180,6 +182,8 @@ class TensorBoard(Callback):
         self._last_train_scalars = train_values
         if self.histogram_freq and epoch % self.histogram_freq == 0:
             self._write_weights(epoch)
+        if self.embeddings_freq and epoch % self.embeddings_freq == 0:
+            projector.write_embeddings(self._writer("train"), self._embeddings, epoch)
         self._flush()
 
     def on_test_end(self, logs=None):
