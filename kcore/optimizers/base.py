@@ -132,6 +132,7 @@ class Optimizer:
         self._iterations = self.add_variable((), initializer="zeros", dtype="int64",
                                              name="iteration")
         self._learning_rate = None
+        self._last_learning_rate = None
         self._set_learning_rate(learning_rate)
 
     # -- learning rate ----------------------------------------------------------------
@@ -182,6 +183,16 @@ class Optimizer:
     @learning_rate.setter
     def learning_rate(self, learning_rate):
         self._set_learning_rate(learning_rate)
+
+    @property
+    def last_learning_rate(self):
+        """kcore extension: the rate the last update step used (``None`` before the first).
+
+        This is the value kcore's loggers record as an epoch's ``learning_rate``
+        (``History``/``CSVLogger`` through the LR callbacks, ``TensorBoard``, W&B): the rate
+        the epoch's last training step used, whatever a callback changes at epoch end.
+        """
+        return self._last_learning_rate
 
     @property
     def learning_rate_scale(self):
@@ -424,6 +435,7 @@ class Optimizer:
     def _update(self, grads, variables):
         grads = self._clip_gradients(grads)
         lr = self._current_learning_rate()
+        self._last_learning_rate = lr
         self._apply_weight_decay(variables, lr)
         self._backend_update_step(grads, variables, lr)
 

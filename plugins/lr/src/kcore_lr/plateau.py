@@ -6,6 +6,7 @@ import numpy as np
 
 import kcore
 from kcore.callbacks import MonitorCallback
+from kcore_lr.rate import used_learning_rate
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -84,7 +85,7 @@ class ReduceLROnPlateau(MonitorCallback):
             self._set_monitor_op()
         logs = logs if logs is not None else {}
         optimizer = self.model.optimizer
-        logs["learning_rate"] = float(optimizer.learning_rate)
+        logs["learning_rate"] = used_learning_rate(optimizer)
         current = logs.get(self.monitor)
         if current is None:
             warnings.warn(

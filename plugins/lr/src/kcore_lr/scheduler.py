@@ -3,6 +3,7 @@
 import numpy as np
 
 from kcore.callbacks import Callback
+from kcore_lr.rate import used_learning_rate
 
 
 class LearningRateScheduler(Callback):
@@ -51,4 +52,4 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["learning_rate"] = float(self.model.optimizer.learning_rate)
+            logs["learning_rate"] = used_learning_rate(self.model.optimizer)

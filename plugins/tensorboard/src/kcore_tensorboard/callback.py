@@ -22,7 +22,8 @@ class TensorBoard(Callback):
     The layout and tags are Keras 3's, so TensorBoard shows the same dashboards
     (``tensorboard --logdir <log_dir>``):
 
-    - ``<log_dir>/train``: ``epoch_<metric>`` and ``epoch_learning_rate`` at
+    - ``<log_dir>/train``: ``epoch_<metric>`` and ``epoch_learning_rate`` (the rate the
+      epoch's last step used, the value History, CSVLogger and W&B record) at
       step = epoch (0-based); ``batch_<metric>`` at the 1-based global batch
       when ``update_freq`` is ``"batch"`` or an int; ``<weight path>/histogram``
       every ``histogram_freq`` epochs; the model's Keras JSON under tag
@@ -262,11 +263,13 @@ def _scalars(logs, prefix):
 
 
 def _learning_rate(model):
+    """The rate the last training step used, as the LR callbacks and W&B record it."""
     optimizer = getattr(model, "optimizer", None)
     if optimizer is None or not hasattr(optimizer, "learning_rate"):
         return None
+    last = getattr(optimizer, "last_learning_rate", None)
     try:
-        return float(optimizer.learning_rate)
+        return float(optimizer.learning_rate if last is None else last)
     except (TypeError, ValueError):
         return None
 

@@ -80,10 +80,16 @@ def _jsonable(value):
 
 
 def learning_rate(model):
-    """``float(model.optimizer.learning_rate)`` (the rate of the next step), or ``None``."""
+    """The rate the last training step used (``optimizer.last_learning_rate``), or ``None``.
+
+    The same value ``TensorBoard`` and the LR callbacks (so ``History``/``CSVLogger``)
+    record: for an epoch, the rate of its last step, whatever a callback changes at
+    epoch end. Before the first step, the current rate.
+    """
     optimizer = getattr(model, "optimizer", None)
     try:
-        return float(optimizer.learning_rate)
+        last = getattr(optimizer, "last_learning_rate", None)
+        return float(optimizer.learning_rate if last is None else last)
     except (AttributeError, TypeError, ValueError):
         return None
 
