@@ -14,6 +14,7 @@ import contextvars
 import warnings
 
 from kcore.callbacks.callback import Callback
+from kcore import tracing
 from kcore.hooks.hookspecs import KERAS_ALIASES, KERAS_EVENTS, hookimpl
 
 #: The ``CallbackList`` whose event is being dispatched in this context.
@@ -60,6 +61,8 @@ def _event_impl(event):
         def impl(self, batch, logs):
             owner = active.get()
             if owner is not None:
+                if tracing.current() is not None:
+                    return _traced(owner.dispatch_table[event], event, (batch, logs), note)
                 for callback, method in owner.dispatch_table[event]:
                     try:
                         method(batch, logs)
@@ -70,6 +73,8 @@ def _event_impl(event):
         def impl(self, epoch, logs):
             owner = active.get()
             if owner is not None:
+                if tracing.current() is not None:
+                    return _traced(owner.dispatch_table[event], event, (epoch, logs), note)
                 for callback, method in owner.dispatch_table[event]:
                     try:
                         method(epoch, logs)
@@ -88,6 +93,17 @@ def _event_impl(event):
                         raise
     impl.__name__ = "kcore_" + event
     return hookimpl(tryfirst=True)(impl)
+
+
+def _traced(targets, event, args, note):
+    """The dispatch loop while a step tracer is active: one span per callback method."""
+    for callback, method in targets:
+        try:
+            with tracing.span(f"{type(callback).__name__}.{event}", "callback"):
+                method(*args)
+        except Exception as exc:
+            note(callback, exc)
+            raise
 
 
 for _event in KERAS_EVENTS:

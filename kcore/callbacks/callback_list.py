@@ -51,6 +51,7 @@ gets the note ``"in callback <Class>.<method>"``, one from a plugin
 import difflib
 import warnings
 
+from kcore import tracing
 from kcore.callbacks import adapter
 from kcore.callbacks.adapter import active, targets_of
 from kcore.callbacks.callback import Callback, is_stateful
@@ -253,7 +254,11 @@ class CallbackList(Callback):
                 kwargs[index_key] = index
             token = active.set(self)
             try:
-                getattr(self._hook, hook_name)(**kwargs)
+                if tracing.current() is None:
+                    getattr(self._hook, hook_name)(**kwargs)
+                else:
+                    with tracing.span(hook_name, "hook"):
+                        getattr(self._hook, hook_name)(**kwargs)
             finally:
                 active.reset(token)
 

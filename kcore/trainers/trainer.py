@@ -7,6 +7,7 @@ step is ``train_step``, which users may override as in Keras's "customizing what
 fit" guide.
 """
 
+from kcore import tracing
 from kcore.backend.autodiff import GradientTape, no_recording
 from kcore.hooks.step import StepContext
 from kcore.trainers import data_adapters
@@ -209,7 +210,10 @@ class Trainer:
         # model built by this very call watches what it touches; frozen weights are not
         # trainable, so they are skipped either way.)
         variables = self.trainable_weights if self.built else None
-        with GradientTape(watch_accessed_variables=variables is None) as tape:
+        # The spans time the phases for kcore.tracing (TensorBoard's profile_batch); they
+        # cost one context-variable lookup each when no tracer is active.
+        with tracing.span("forward"), GradientTape(
+                watch_accessed_variables=variables is None) as tape:
             if variables is not None:
                 tape.watch(variables)
             y_pred = self(x, training=True)
@@ -218,9 +222,12 @@ class Trainer:
         self._loss_tracker.update_state(loss.value, sample_weight=batch_size_of(x))
         if variables is None:
             variables = self.trainable_weights
-        grads = [None if g is None else g.value for g in tape.gradient(loss, variables)]
-        self._apply_gradients(grads, variables, x, y, sample_weight, y_pred, loss)
-        return self.compute_metrics(x, y, y_pred, sample_weight)
+        with tracing.span("backward"):
+            grads = [None if g is None else g.value for g in tape.gradient(loss, variables)]
+        with tracing.span("optimizer"):
+            self._apply_gradients(grads, variables, x, y, sample_weight, y_pred, loss)
+        with tracing.span("metrics"):
+            return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def _apply_gradients(self, grads, variables, x, y, sample_weight, y_pred, loss):
         run = current_run(self, FitRun)

@@ -137,9 +137,9 @@ def test_learning_rate_schedule_is_logged(tmp_path, data, read_run):
     x, y = data
     m.fit(x, y, batch_size=10, epochs=3, verbose=0,
           callbacks=[kcore.callbacks.TensorBoard(log_dir=tmp_path)])
-    # the rate the next step uses: 0.1 * 0.5 ** iterations, 2 iterations per epoch
+    # the rate the epoch's last step used: 0.1 * 0.5 ** step, 2 steps per epoch
     assert points(read_run(tmp_path / "train"), "epoch_learning_rate") == [
-        (e, pytest.approx(0.1 * 0.5 ** (2 * (e + 1)))) for e in range(3)]
+        (e, pytest.approx(0.1 * 0.5 ** (2 * e + 1))) for e in range(3)]
 
 
 def test_steps_per_second_and_hparams(tmp_path, model, data, read_run):
@@ -215,9 +215,10 @@ def test_only_rank_zero_writes(tmp_path, model, data):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"profile_batch": 2}, "profiling is not supported"),
-    ({"profile_batch": (2, 4)}, "profiling is not supported"),
-    ({"profile_batch": "1,3"}, "profiling is not supported"),
+    ({"profile_batch": -1}, "profile_batch"),
+    ({"profile_batch": (4, 2)}, "profile_batch"),
+    ({"profile_batch": "1,x"}, "profile_batch"),
+    ({"profile_batch": (1, 2, 3)}, "profile_batch"),
     ({"embeddings_freq": -1}, "embeddings_freq"),
     ({"embeddings_metadata": ["a.tsv"]}, "embeddings_metadata"),
     ({"update_freq": "step"}, "update_freq"),

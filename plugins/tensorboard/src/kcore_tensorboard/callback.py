@@ -10,6 +10,7 @@ import numpy as np
 
 from kcore.callbacks import Callback
 from kcore_tensorboard import projector
+from kcore_tensorboard.profile import BatchTrace, parse_profile_batch
 
 # Keys of batch logs that are bookkeeping, not metrics (Keras skips them too).
 _NOT_METRICS = frozenset(("batch", "size", "num_steps"))
@@ -49,7 +50,11 @@ class TensorBoard(Callback):
             ``batch_steps_per_second``.
         update_freq: ``"epoch"``, ``"batch"`` (every batch) or an int N (every
             N batches): how often ``batch_*`` scalars are written.
-        profile_batch: must be 0: kcore has no profiler to trace.
+        profile_batch: batches to trace, counted from 1 over the whole fit: ``N``,
+            ``(start, stop)`` or ``"start,stop"`` (0: off). Not TensorFlow's profiler: a
+            Chrome trace-event JSON timeline of kcore's steps (forward, backward, optimizer,
+            metrics, each callback and plugin hook) is written to
+            ``train/kcore_trace_batches_<start>_<stop>.json`` and its path printed.
         embeddings_freq: every this many epochs (0: never), write the matrix of each
             ``Embedding`` layer for TensorBoard's Projector tab, into the ``train`` run
             (``<epoch:05d>/<layer name>/tensors.tsv`` listed in ``projector_config.pbtxt``).
@@ -62,7 +67,7 @@ class TensorBoard(Callback):
 
     Raises:
         ValueError: an invalid ``update_freq``/``histogram_freq``, or a
-            profiler or embeddings request.
+            ``profile_batch``/``embeddings_freq``/``embeddings_metadata``.
 
     Example:
         >>> tb = kcore.callbacks.TensorBoard(log_dir="logs", histogram_freq=1)
@@ -80,7 +85,8 @@ class TensorBoard(Callback):
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = 1 if update_freq == "batch" else update_freq
         self._batch_freq = _batch_freq(update_freq)
-        _refuse_profiling(profile_batch)
+        window = parse_profile_batch(profile_batch)
+        self._trace = BatchTrace(*window) if window else None
         self.profile_batch = profile_batch
         self.embeddings_freq = _non_negative_int("embeddings_freq", embeddings_freq)
         self.embeddings_metadata = projector.check_metadata(embeddings_metadata)
@@ -135,6 +141,8 @@ class TensorBoard(Callback):
 
     def on_exception(self, exception, stage):
         """``fit`` failed: what was logged so far is flushed to disk, no writer thread stays."""
+        if self._trace is not None:
+            self._trace.abort()
         self.close()
 
     def on_train_begin(self, logs=None):
@@ -154,6 +162,8 @@ class TensorBoard(Callback):
         self._epoch_start = time.perf_counter()
 
     def on_train_batch_begin(self, batch, logs=None):
+        if self._trace is not None and self._enabled:
+            self._trace.before_batch(self._global_train_batch + 1)
         if self.write_steps_per_second:
             self._batch_start = time.perf_counter()
 
@@ -161,6 +171,8 @@ class TensorBoard(Callback):
         self._global_train_batch += 1
         self._epoch_batches += 1
         step = self._global_train_batch
+        if self._trace is not None and self._enabled:
+            self._trace.after_batch(step, os.path.join(self.log_dir, "train"))
         if not self._enabled or self._batch_freq is None or step % self._batch_freq:
             return
         values = _scalars(logs, "batch_")
@@ -204,6 +216,8 @@ class TensorBoard(Callback):
             self.close()  # a standalone evaluate(): nothing else will close the file
 
     def on_train_end(self, logs=None):
+        if self._trace is not None:
+            self._trace.abort()  # fit ended before the last batch asked for
         if not self._enabled:
             return
         if self.write_hparams:
@@ -321,19 +335,3 @@ def _batch_freq(update_freq):
     raise ValueError(
         f"TensorBoard(update_freq=...) expects 'epoch', 'batch' or a positive int (write "
         f"batch metrics every N batches), got {update_freq!r}.")
-
-
-def _refuse_profiling(profile_batch):
-    if isinstance(profile_batch, str):
-        parts = [p.strip() for p in profile_batch.split(",")]
-        wants = any(p not in ("", "0") for p in parts)
-    elif isinstance(profile_batch, (list, tuple)):
-        wants = any(int(p) != 0 for p in profile_batch)
-    else:
-        wants = profile_batch != 0
-    if wants:
-        raise ValueError(
-            f"TensorBoard(profile_batch={profile_batch!r}): profiling is not supported by "
-            "kcore (a numpy engine has no TensorFlow/JAX profiler to trace; Keras 3 raises "
-            "the same for its numpy and torch backends). Use profile_batch=0, and Python's "
-            "cProfile for profiling kcore.")
