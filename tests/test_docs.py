@@ -158,4 +158,5 @@ def test_publishing_shows_a_complete_pyproject_of_the_tested_example():
         module = target.split(":")[0]
         assert (example_dir / "src" / (module.replace(".", "/") + ".py")).exists(), target
     assert "(metrics.md#writing-a-metric)" in section
+    assert "### Who sees `logs`, in which order" in section
     assert "## Writing a metric" in (DOCS / "metrics.md").read_text()

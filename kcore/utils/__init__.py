@@ -21,7 +21,8 @@ def plot_history(history, path, metrics=None):
 def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
                show_layer_names=True, rankdir="TB", expand_nested=False, dpi=200,
                show_layer_activations=False, show_trainable=False, **kwargs):
-    """Writes the model graph as Graphviz DOT (and PNG/SVG when graphviz is installed)."""
+    """Draws the model as Keras does: PNG/SVG/PDF with Graphviz's ``dot`` if installed,
+    else with matplotlib; a ``.dot`` name gets the Graphviz text (see ``kcore.utils.plotting``)."""
     from kcore.utils.plotting import plot_model as _plot
 
     return _plot(model, to_file=to_file, show_shapes=show_shapes, show_dtype=show_dtype,

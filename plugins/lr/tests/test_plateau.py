@@ -96,8 +96,8 @@ def test_works_with_a_schedule(model, data, inject):
                                                   patience=1)
     history = model.fit(x, y, batch_size=8, epochs=5, verbose=0,
                         callbacks=[inject("score", [1.0] * 5), reduce_lr])
-    # 2 steps per epoch; the reduction after epoch e scales every later value by 0.5
-    want = [0.8 * 0.9 ** (2 * (e + 1) / 4) * 0.5 ** max(0, e - 1) for e in range(5)]
+    # 2 steps per epoch, the rate of its last step logged; a reduction scales later values
+    want = [0.8 * 0.9 ** ((2 * e + 1) / 4) * 0.5 ** max(0, e - 1) for e in range(5)]
     np.testing.assert_allclose(history.history["learning_rate"], want, rtol=1e-6)
 
 
