@@ -25,7 +25,7 @@ from kcore.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretiza
                                         IntegerLookup, Normalization, RandomBrightness,
                                         RandomContrast, RandomCrop, RandomFlip, RandomRotation,
                                         RandomTranslation, RandomZoom, Rescaling, Resizing,
-                                        StringLookup)
+                                        StringLookup, TextVectorization)
 from kcore.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout,
                                          GaussianDropout, GaussianNoise, SpatialDropout1D,
                                          SpatialDropout2D, SpatialDropout3D)

@@ -8,12 +8,16 @@ from kcore.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretiza
                                         IntegerLookup, Normalization, RandomBrightness,
                                         RandomContrast, RandomCrop, RandomFlip, RandomRotation,
                                         RandomTranslation, RandomZoom, Rescaling, Resizing,
-                                        StringLookup)
+                                        StringLookup, TextVectorization)
 
 from harness import LayerCase
 
 _RANDOM = dict(training_differs=True, random_in_training=True)
 _INDICES = dict(grad_check=False)
+
+
+def _sentences(rng, dtype):
+    return np.array(["The cat sat.", "on the mat", "a cat, a mat"])
 
 
 def _words(rng, dtype):
@@ -69,4 +73,10 @@ CASES = [
               input_fn=_words, **_INDICES),
     LayerCase(StringLookup, {"vocabulary": ["the", "cat"], "output_mode": "count"}, (3, 4),
               (3, 3), input_fn=_words, id="StringLookup-count", **_INDICES),
+    LayerCase(TextVectorization, {"vocabulary": ["the", "cat", "mat"],
+                                  "output_sequence_length": 4}, (3,), (3, 4),
+              input_fn=_sentences, **_INDICES),
+    LayerCase(TextVectorization, {"vocabulary": ["the", "cat"], "output_mode": "count",
+                                  "ngrams": 2}, (3,), (3, 3), input_fn=_sentences,
+              id="TextVectorization-count-bigrams", **_INDICES),
 ]

@@ -15,8 +15,9 @@ from kcore.layers.preprocessing.image_random import (RandomBrightness, RandomCon
                                                      RandomTranslation, RandomZoom)
 from kcore.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from kcore.layers.preprocessing.numeric import Normalization, Rescaling
+from kcore.layers.preprocessing.text_vectorization import TextVectorization
 
 __all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
            "StringLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
            "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
-           "Resizing"]
+           "Resizing", "TextVectorization"]

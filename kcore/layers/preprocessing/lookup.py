@@ -192,20 +192,25 @@ class IndexLookup(Layer):
     def adapt(self, data, steps=None):
         """Builds the vocabulary from ``data`` (array, list of tokens, or batches), most
         frequent first, keeping at most ``max_tokens`` entries in all."""
-        name = f"{type(self).__name__} {self.name!r}"
         if self.input_vocabulary is not None:
-            raise ValueError(f"{name} was given a `vocabulary`; it cannot also be adapted.")
-        counts, doc_counts, num_docs = collections.Counter(), collections.Counter(), 0
+            raise ValueError(f"{type(self).__name__} {self.name!r} was given a `vocabulary`; "
+                             "it cannot also be adapted.")
+        docs = []
         for i, batch in enumerate(batches(self, data)):
             if steps is not None and i >= steps:
                 break
-            docs = self._documents(batch)
-            for doc in docs:
-                tokens = [self._token(t) for t in doc]
-                counts.update(tokens)
-                if self.output_mode == "tf_idf":
-                    doc_counts.update(set(tokens))
-            num_docs += len(docs)
+            docs.extend(self._documents(batch))
+        self.adapt_documents(docs)
+
+    def adapt_documents(self, docs):
+        """Builds the vocabulary from documents given as lists of tokens."""
+        counts, doc_counts = collections.Counter(), collections.Counter()
+        for doc in docs:
+            tokens = [self._token(t) for t in doc]
+            counts.update(tokens)
+            if self.output_mode == "tf_idf":
+                doc_counts.update(set(tokens))
+        num_docs = len(docs)
         for special in (self.mask_token, self.oov_token):
             counts.pop(special, None)
         if not counts:
