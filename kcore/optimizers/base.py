@@ -30,6 +30,7 @@ from kcore.backend.autodiff import no_recording
 from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
 from kcore.backend.tensor import Tensor, Variable
 from kcore.optimizers import clipping
+from kcore.optimizers import schedules
 from kcore.optimizers.schedules import LearningRateSchedule
 from kcore.optimizers.schedules import serialize as _serialize_schedule
 
@@ -589,8 +590,6 @@ class Optimizer:
             config.pop(key, None)
         scale = config.pop("learning_rate_scale", None)
         if isinstance(config.get("learning_rate"), dict):
-            from kcore.optimizers import schedules
-
             config["learning_rate"] = deserialize_keras_object(
                 config["learning_rate"], module_objects=schedules.ALL_OBJECTS_DICT,
                 custom_objects=custom_objects, printable_module_name="learning rate schedule")
