@@ -50,6 +50,8 @@ LAZY_IMPORTS = {
         "cycle: calling a layer on a KerasTensor records a Node; InputLayer is a Layer",
     ("kcore.layers.layer", "kcore.ops"):
         "no cycle: can move to the top of the module (not done yet)",
+    ("kcore.layers.preprocessing.lookup", "kcore.backend.serialization"):
+        "no cycle: can move to the top of the module (not done yet)",
     ("kcore.layers.reshaping", "kcore.layers.input_layer"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.layers.rnn_cells", "kcore.layers"):
@@ -133,6 +135,10 @@ LAZY_IMPORTS = {
     ("kcore.saving.weights_h5", "kcore.optimizers"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.utils", "kcore.utils.plotting"):
+        "no cycle: can move to the top of the module (not done yet)",
+    ("kcore.utils.file_datasets", "kcore.backend.config"):
+        "no cycle: can move to the top of the module (not done yet)",
+    ("kcore.utils.file_datasets", "kcore.layers.preprocessing.image"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.utils.plotting", "kcore.models.functional"):
         "no cycle: can move to the top of the module (not done yet)",
