@@ -11,7 +11,7 @@ import shutil
 import subprocess
 import warnings
 
-from kcore.utils.model_drawing import card_to_dot_label, layer_card
+from kcore.utils.model_drawing import card_to_dot_label, draw_graph, layer_card
 
 _IMAGE_FORMATS = ("png", "svg", "pdf", "jpg", "jpeg", "gif")
 
@@ -169,8 +169,6 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
 
 
 def _draw_with_matplotlib(model, to_file, rankdir, dpi, options):
-    from kcore.utils.model_drawing import draw_graph, layer_card
-
     graph = _static_graph(model)
     layers = list(graph.layers)
     cards = {id(l): layer_card(l, _shapes, options) for l in layers}
