@@ -21,7 +21,6 @@ import numpy as np
 from kcore.backend import config
 from kcore.backend.tensor import Tensor
 from kcore.layers.layer import Layer
-from kcore.layers.preprocessing import string_hash
 from kcore.layers.preprocessing.adapt_data import batches
 from kcore.layers.preprocessing.encoding import check_choice, encode, raw, salt_pair
 
