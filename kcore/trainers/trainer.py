@@ -13,7 +13,7 @@ import numpy as np
 
 from kcore.backend.autodiff import GradientTape, no_recording
 from kcore.backend.tensor import Tensor
-from kcore.trainers import data_adapters
+from kcore.trainers import data_adapters, distributed
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 
 
@@ -85,7 +85,6 @@ class Trainer:
         self._current_epoch = 0
         self._current_step = -1
         self._fit_adapter = None
-        self.distribute = _Distribute()
 
     @property
     def stop_training(self):
@@ -101,6 +100,17 @@ class Trainer:
         self._stop_training = bool(value) or (self._stop_training and self._in_fit)
 
     _in_fit = False
+
+    @property
+    def distribute(self):
+        """The ``kcore.distribution.Distribution`` this process trains in (rank 0 of 1 alone).
+
+        Same as ``kcore.distribution.distribution()``; plugins should use
+        ``kcore.distribution.is_rank_zero()``.
+        """
+        from kcore import distribution
+
+        return distribution.distribution() or distribution.Distribution(0, 1)
 
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -196,12 +206,14 @@ class Trainer:
     def get_metrics_result(self):
         """The current value of every metric, as a flat ``{name: value}`` dict."""
         logs = {}
-        for m in self.metrics:
-            result = m.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[m.name] = result
+        metrics = self.metrics
+        with distributed.global_metric_states(self, metrics):
+            for m in metrics:
+                result = m.result()
+                if isinstance(result, dict):
+                    logs.update(result)
+                else:
+                    logs[m.name] = result
         return pythonify_logs(logs)
 
     def get_metric_direction(self, name):
@@ -318,6 +330,7 @@ class Trainer:
         self._assert_compiled("fit")
         from kcore.callbacks import CallbackList
 
+        distributed.sync_initial_state(self)
         if validation_split and validation_data is None:
             if not data_adapters.is_array_data(x):
                 raise ValueError(
@@ -474,7 +487,8 @@ class Trainer:
             self._steps_run += 1
             self._current_step = step
             cbs.on_train_batch_begin(step, {})
-            logs = pythonify_logs(self.train_step(batch))
+            with distributed.sharded(self, batch, "train") as batch:
+                logs = pythonify_logs(self.train_step(batch))
             cbs.on_train_batch_end(step, logs)
             if self.stop_training:
                 break
@@ -515,7 +529,8 @@ class Trainer:
         with no_recording():
             for step, batch in adapter.iter_epoch():
                 cbs.on_test_batch_begin(step, {})
-                logs = pythonify_logs(self.test_step(batch))
+                with distributed.sharded(self, batch, "test") as batch:
+                    logs = pythonify_logs(self.test_step(batch))
                 cbs.on_test_batch_end(step, logs)
                 if self.stop_evaluating:
                     break
@@ -551,7 +566,9 @@ class Trainer:
                 cbs.on_predict_begin({})
                 for step, x_batch in adapter.iter_inputs():
                     cbs.on_predict_batch_begin(step, {})
-                    batch_out = _to_numpy(self.predict_step((x_batch,)))
+                    with distributed.sharded(self, (x_batch,), "predict") as data:
+                        batch_out = distributed.gather_outputs(
+                            self, _to_numpy(self.predict_step(data)))
                     outputs.append(batch_out)
                     cbs.on_predict_batch_end(step, {"outputs": batch_out})
                     if self.stop_predicting:
@@ -596,13 +613,6 @@ class Trainer:
     # -- compile config (saving) --------------------------------------------------------
     def get_compile_config(self):
         return dict(self._compile_config) if self._compile_config else None
-
-
-class _Distribute:
-    """Rank information for logging/checkpoint plugins (single process: rank 0 of 1)."""
-
-    rank = 0
-    world_size = 1
 
 
 def _global_seed_draw():
