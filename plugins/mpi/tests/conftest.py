@@ -82,7 +82,13 @@ def mpirun():
                         f"{result.output[-4000:]}")
         return result
 
+    def raw(*argv, timeout=300, env=None):
+        """``mpirun`` with these arguments; ``{python}``/``{here}`` are filled in."""
+        argv = [a.format(python=sys.executable, here=HERE) for a in map(str, argv)]
+        return launch([path, *argv], timeout, env)
+
     run.path = path
+    run.raw = raw
     return run
 
 
@@ -93,6 +99,12 @@ def load_script(name):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def script():
+    """``script(name)``: the module ``tests/<name>.py``."""
+    return load_script
 
 
 @pytest.fixture(scope="session")
