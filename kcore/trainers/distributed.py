@@ -7,9 +7,20 @@ implements its hook, so single-process runs are unchanged.
 """
 
 import contextlib
+import contextvars
+import warnings
+import weakref
 
-from kcore.backend.sharding import shard_scope
+import numpy as np
+
+from kcore import distribution
+from kcore.backend.sharding import current_shard, shard_scope
 from kcore.hooks.manager import get_plugin_manager
+
+# The global metric states last read in this context, as (weakref to the model, states):
+# what a backup taken now must save (only rank 0 saves: it cannot run a collective itself).
+_last_global_states = contextvars.ContextVar("kcore_last_global_metric_states",
+                                             default=(None, None))
 
 
 def sync_initial_state(model):
@@ -33,13 +44,18 @@ def sharded(model, data, stage):
         yield data
         return
     with shard_scope(shard):
-        yield shard.data
+        if shard.rows:
+            yield shard.data
+            return
+        # An empty share of a short last batch: numpy's "mean of empty slice" warnings are
+        # expected (its loss is NaN and contributes nothing).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            yield shard.data
 
 
 def gather_outputs(model, outputs):
     """The global batch's outputs when the current predict batch is sharded."""
-    from kcore.backend.sharding import current_shard
-
     shard = current_shard()
     pm = get_plugin_manager()
     if shard is None or not pm.gate["kcore_gather_outputs"]:
@@ -65,6 +81,7 @@ def global_metric_states(model, metrics):
     if states is None:
         yield
         return
+    _last_global_states.set((weakref.ref(model), states))
     local = [v.value for v in variables]
     try:
         for v, state in zip(variables, states):
@@ -73,3 +90,19 @@ def global_metric_states(model, metrics):
     finally:
         for v, value in zip(variables, local):
             v.value = value
+
+
+def metric_states_to_save(model):
+    """The metric states a fit state records: the global ones in a data-parallel run."""
+    ref, states = _last_global_states.get()
+    if ref is not None and ref() is model:
+        return states
+    return [v.value for m in model.metrics for v in m.variables]
+
+
+def metric_states_to_resume(values):
+    """Saved (global) metric states to load: rank 0 takes them, other workers start at zero,
+    so that their sum stays the global state."""
+    if distribution.is_rank_zero():
+        return values
+    return [np.zeros_like(np.asarray(v)) for v in values]

@@ -164,7 +164,7 @@ class FitRun(Run):
             "rng_state": backend_random.get_state(),
             "layer_rng_states": [g.get_state() for g in model._seed_generators()],
             "data_state": adapter.state_dict() if hasattr(adapter, "state_dict") else None,
-            "metrics": [np.asarray(v.value).tolist() for m in model.metrics for v in m.variables],
+            "metrics": [np.asarray(v).tolist() for v in distributed.metric_states_to_save(model)],
         }
 
     def _apply_fit_state(self, state):
@@ -182,6 +182,7 @@ class FitRun(Run):
         if step and values is not None:
             self._build_compiled_metrics(epoch)
             variables = [v for m in model.metrics for v in m.variables]
+            values = distributed.metric_states_to_resume(values)
             if len(variables) == len(values):
                 for v, value in zip(variables, values):
                     v.assign(np.asarray(value, dtype=v.dtype))

@@ -208,6 +208,13 @@ class Trainer:
             raise ValueError("No targets `y` were given, so the compiled loss cannot be computed.")
         return total
 
+    def _track_loss(self, loss, x):
+        rows = batch_size_of(x)
+        # An empty batch (a worker's share of a global batch smaller than the number of
+        # workers) has a NaN mean loss and contributes nothing.
+        if rows:
+            self._loss_tracker.update_state(loss.value, sample_weight=rows)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics and returns every metric's current result."""
         if self._compile_metrics is not None and y is not None:
@@ -227,7 +234,7 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=True)
-        self._loss_tracker.update_state(loss.value, sample_weight=batch_size_of(x))
+        self._track_loss(loss, x)
         if variables is None:
             variables = self.trainable_weights
         grads = [None if g is None else g.value for g in tape.gradient(loss, variables)]
@@ -254,7 +261,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(loss.value, sample_weight=batch_size_of(x))
+        self._track_loss(loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):

@@ -71,3 +71,12 @@ def test_single_process_registers_no_training_hook():
                  "kcore_sync_initial_state", "kcore_distribution"):
         assert not pm.gate[hook], hook
     assert kcore.distribution.distribution() is None and kcore.distribution.is_rank_zero()
+
+
+def test_distributed_example_runs_under_mpirun(mpirun, tmp_path):
+    result = mpirun.raw("-n", 2, "{python}", "{here}/../../../examples/distributed_mnist_style.py",
+                        "--smoke", "--output", tmp_path / "out")
+    assert result.returncode == 0, result.output
+    assert result.output.count("rank 0 of 2: data-parallel") == 1
+    assert result.output.count("test:") == 1
+    assert sorted(os.listdir(tmp_path / "out")) == ["best.weights.h5", "training.csv"]
