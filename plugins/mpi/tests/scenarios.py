@@ -43,8 +43,10 @@ def _mlp(dropout):
 
 
 def _cnn(dropout):
+    # "dropout" also means random augmentation here: per-row flips drawn for the global batch.
     return kcore.Sequential([
-        kcore.Input((6, 6, 1)), layers.Conv2D(3, 3, activation="relu"), layers.MaxPooling2D(2),
+        kcore.Input((6, 6, 1)), *([layers.RandomFlip("horizontal")] if dropout else []),
+        layers.Conv2D(3, 3, activation="relu"), layers.MaxPooling2D(2),
         layers.Flatten(), *([layers.Dropout(0.25)] if dropout else []),
         layers.Dense(3, activation="softmax")])
 
