@@ -133,6 +133,10 @@ class TensorBoard(Callback):
 
     # --- events ------------------------------------------------------------------
 
+    def on_exception(self, exception, stage):
+        """``fit`` failed: what was logged so far is flushed to disk, no writer thread stays."""
+        self.close()
+
     def on_train_begin(self, logs=None):
         self._enabled = kcore.distribution.is_rank_zero()
         if not self._enabled:
