@@ -23,6 +23,7 @@ Example:
 import dataclasses
 
 from kcore.backend.sharding import BatchShard, current_shard
+from kcore.hooks.manager import get_plugin_manager
 
 __all__ = ["BatchShard", "Distribution", "batch_shard", "distribution", "is_distributed",
            "is_rank_zero", "rank", "size"]
@@ -56,8 +57,6 @@ def distribution():
     Asks the installed plugins (hook ``kcore_distribution``); with no plugin
     answering, or ``KCORE_DISTRIBUTE=off`` honoured by the plugin, it is ``None``.
     """
-    from kcore.hooks.manager import get_plugin_manager
-
     pm = get_plugin_manager()
     if not pm.gate["kcore_distribution"]:
         return None

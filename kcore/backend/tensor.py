@@ -11,9 +11,9 @@ import numpy as np
 from kcore.backend import config
 
 _ops = None
-# Bumped whenever a layer gains a sub-layer or weight, or a trainable flag changes; layers
-# cache their sub-layer/weight lists per version (see kcore.layers.layer).
-structure_version = [0]
+# How many times any Variable's `trainable` flag changed. Caches of trainable-variable lists
+# (kcore.layers keeps them per layer) compare it to know when to rebuild.
+trainable_flag_changes = [0]
 # numpy's dtype.name is slow (it builds the string each time); dtypes are few and hashable.
 _DTYPE_NAMES = {}
 
@@ -294,7 +294,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        structure_version[0] += 1
+        trainable_flag_changes[0] += 1
 
     @property
     def overwrite_with_gradient(self):
