@@ -18,6 +18,7 @@ import sys
 import time
 
 from kcore.callbacks.callback import Callback
+from kcore.distribution import is_rank_zero
 
 BAR_WIDTH = 20
 _BOLD, _GREEN, _WHITE, _RESET = "\x1b[1m", "\x1b[32m", "\x1b[37m", "\x1b[0m"
@@ -116,7 +117,8 @@ class ProgbarLogger(Callback):
 
     def set_params(self, params):
         super().set_params(params)
-        self.verbose = resolve_verbose(params.get("verbose", 1))
+        # In a data-parallel run only rank 0 prints.
+        self.verbose = resolve_verbose(params.get("verbose", 1)) if is_rank_zero() else 0
         self.epochs = params.get("epochs", 1)
 
     def on_train_begin(self, logs=None):
