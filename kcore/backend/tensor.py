@@ -6,6 +6,8 @@ watching. A ``Variable`` is a ``Tensor`` whose array is updated in place (``assi
 optimizers never reallocate parameters and views of a variable stay valid.
 """
 
+import itertools
+
 import numpy as np
 
 from kcore.backend import config
@@ -14,6 +16,16 @@ _ops = None
 # Bumped whenever a layer gains a sub-layer or weight, or a trainable flag changes; layers
 # cache their sub-layer/weight lists per version (see kcore.layers.layer).
 structure_version = [0]
+_bumps = itertools.count(1)
+
+
+def bump_structure_version():
+    """Invalidates every layer's cached sub-layer and weight lists.
+
+    ``next`` on a counter is atomic, so concurrent bumps from several threads never leave
+    the version at a value some cache was built for before the change.
+    """
+    structure_version[0] = next(_bumps)
 # numpy's dtype.name is slow (it builds the string each time); dtypes are few and hashable.
 _DTYPE_NAMES = {}
 
@@ -294,7 +306,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        structure_version[0] += 1
+        bump_structure_version()
 
     @property
     def overwrite_with_gradient(self):

@@ -126,6 +126,9 @@ class KcorePluginManager(pluggy.PluginManager):
         super().__init__("kcore")
         self.strict = _env_flag("KCORE_STRICT_PLUGINS") if strict is None else bool(strict)
         self.gate = {}
+        # Threads register and unregister their fit's adapter concurrently: one at a time,
+        # so that pluggy's hook lists and the gate never mix two changes.
+        self._registration_lock = threading.RLock()
         self.load_failures = []
         self.loaded_plugins = []
         self.add_hookspecs(hookspecs)
@@ -145,13 +148,15 @@ class KcorePluginManager(pluggy.PluginManager):
         plugin_name = name or self.get_canonical_name(plugin)
         if plugin is not None and not self.is_blocked(plugin_name):
             self._check_impl_signatures(plugin, plugin_name)
-        result = super().register(plugin, name)
-        self._rebuild_gate()
+        with self._registration_lock:
+            result = super().register(plugin, name)
+            self._rebuild_gate()
         return result
 
     def unregister(self, plugin=None, name=None):
-        result = super().unregister(plugin, name)
-        self._rebuild_gate()
+        with self._registration_lock:
+            result = super().unregister(plugin, name)
+            self._rebuild_gate()
         return result
 
     def _rebuild_gate(self):
