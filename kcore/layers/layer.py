@@ -104,6 +104,10 @@ class Layer:
 
     _keras_module = "keras.layers"
 
+    #: Attributes holding layers or variables as bookkeeping rather than as children; the
+    #: weights walk of ``kcore.saving`` skips them. A subclass adds its own.
+    _bookkeeping_attrs = _UNTRACKED
+
     def __new__(cls, *args, **kwargs):
         obj = super().__new__(cls)
         # Set before __init__ so that subclasses may assign attributes before super().__init__.

@@ -129,6 +129,10 @@ class Functional(Model):
         >>> model = kcore.Model([a, b], kcore.layers.Dense(1)(x))
     """
 
+    _bookkeeping_attrs = Model._bookkeeping_attrs | frozenset({
+        "_inputs_struct", "_outputs_struct", "_input_tensors", "_output_tensors",
+        "_nodes_by_depth", "_graph_layers", "_execution_order"})
+
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         flat_inputs = _flatten(inputs)

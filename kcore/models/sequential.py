@@ -18,6 +18,8 @@ class Sequential(Model):
         >>> model.add(kcore.layers.Activation("softmax"))
     """
 
+    _bookkeeping_attrs = Model._bookkeeping_attrs | frozenset({"_stack", "_input_layer", "_graph"})
+
     def __init__(self, layers=None, trainable=True, name=None):
         super().__init__(trainable=trainable, name=name)
         self._stack = []

@@ -23,15 +23,6 @@ import numpy as np
 from kcore.saving import h5io
 from kcore.saving.legacy_h5 import own_variables
 
-# kcore's own bookkeeping attributes that hold layers; Keras has no such attributes (its
-# counterparts are skipped by its walk), so they are never paths in a file.
-_INTERNAL_ATTRS = frozenset({
-    "_layers_tracked", "_own_variables", "_inbound_nodes", "_outbound_nodes",
-    "_stack", "_input_layer", "_graph", "_graph_layers", "_inputs_struct",
-    "_outputs_struct", "_input_tensors", "_output_tensors", "_nodes_by_depth",
-    "_execution_order", "_compile_loss", "_compile_metrics", "_loss_tracker",
-    "_active_callbacks", "_fit_adapter", "history",
-})
 
 
 def _saveable(obj):
@@ -57,7 +48,10 @@ def _children(obj):
     graph = isinstance(obj, (Sequential, Functional))
     if graph:
         yield "layers", obj.layers
-    attrs = {k: v for k, v in vars(obj).items() if k not in _INTERNAL_ATTRS}
+    # Each class names its own bookkeeping attributes (``Layer._bookkeeping_attrs``); Keras
+    # has no such attributes (its counterparts are skipped by its walk).
+    skip = type(obj)._bookkeeping_attrs
+    attrs = {k: v for k, v in vars(obj).items() if k not in skip}
     if isinstance(obj, Model) and not graph:
         attrs["layers"] = obj.layers
     for name in sorted(attrs, key=_name_key):

@@ -338,7 +338,7 @@ class CompileMetrics(metrics_mod.Metric):
     def direction_of(self, log_name):
         for name, _, m, _ in self.entries:
             if name == log_name:
-                return getattr(m, "_direction", None)
+                return getattr(m, "direction", None)
         return None
 
 

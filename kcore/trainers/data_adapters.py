@@ -230,7 +230,7 @@ class GeneratorAdapter:
         self.data = data
         self.steps = steps
         self._iterator = None
-        self._exhausted = False
+        self.exhausted = False
 
     @property
     def num_batches(self):
@@ -256,7 +256,7 @@ class GeneratorAdapter:
                         "Your input ran out of data; interrupting training. Make sure your "
                         "generator can produce at least `steps_per_epoch * epochs` batches, or "
                         "pass an iterable that can be re-iterated each epoch.", stacklevel=3)
-                    self._exhausted = True
+                    self.exhausted = True
                 return
             if step >= start_step:
                 x, y, sw = unpack_x_y_sample_weight(batch)
@@ -277,7 +277,7 @@ class PyDatasetAdapter:
         self.shuffle = shuffle
         self.steps = steps
         self.shuffle_seed = None
-        self._exhausted = False
+        self.exhausted = False
 
     @property
     def num_batches(self):

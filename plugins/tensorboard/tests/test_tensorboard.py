@@ -181,8 +181,13 @@ def test_exception_closes_writers_and_keeps_data(tmp_path, model, data, read_run
     from tensorboardX.event_file_writer import _EventLoggerThread
 
     class Boom(kcore.callbacks.Callback):
+        epoch = 0
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
         def on_train_batch_end(self, batch, logs=None):
-            if self.model._current_epoch == 1 and batch == 2:
+            if self.epoch == 1 and batch == 2:
                 raise RuntimeError("boom")
 
     def writer_threads():
