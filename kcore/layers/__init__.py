@@ -21,6 +21,9 @@ from kcore.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minim
                                   multiply, subtract)
 from kcore.layers.normalization import (BatchNormalization, GroupNormalization,
                                         LayerNormalization, RMSNormalization, UnitNormalization)
+from kcore.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness,
+                                        RandomContrast, RandomCrop, RandomFlip, RandomRotation,
+                                        RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kcore.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout,
                                          GaussianDropout, GaussianNoise, SpatialDropout1D,
                                          SpatialDropout2D, SpatialDropout3D)
