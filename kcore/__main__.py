@@ -3,8 +3,9 @@
 Lists the installed plugin distributions (those with entry points in
 ``kcore.plugins``, ``kcore.callbacks`` or ``kcore.metrics``), their versions
 and entry points, the hooks each loaded ``kcore.plugins`` plugin implements,
-and the plugins that failed to load. Callback and metric names are read from
-metadata only: their modules are not imported.
+and the plugins that failed to load. Callback and metric modules are imported
+to check that they load (their heavy dependencies are imported lazily, only
+when used); one that fails is listed under the load failures too.
 """
 
 import argparse
@@ -26,9 +27,13 @@ def _plugins_report(out):
     for ep in plugin_entry_points():
         dist = ep.dist.metadata["Name"] if ep.dist else ""
         entry(dist, ep.dist.version if ep.dist else "").setdefault(PLUGINS_GROUP, []).append(ep)
+    problems = {}
     for group, infos in registry.list_installed().items():
         for info in infos:
             entry(info.distribution, info.version).setdefault(group, []).append(info)
+            problem = registry.import_problem(info)
+            if problem is not None:
+                problems[(group, info.name)] = problem
 
     print(f"kcore plugins (pluggy {_pluggy_version()})", file=out)
     if not dists:
@@ -37,18 +42,21 @@ def _plugins_report(out):
         print(f"{dist} {version}", file=out)
         for group in (PLUGINS_GROUP, registry.CALLBACKS_GROUP, registry.METRICS_GROUP):
             for item in groups.get(group, []):
-                print(f"  {group}: {item.name} = {item.value}{_status(pm, group, item.name)}",
-                      file=out)
+                status = ("  [import failed]" if (group, item.name) in problems
+                          else _status(pm, group, item.name))
+                print(f"  {group}: {item.name} = {item.value}{status}", file=out)
     extra = [p for p in pm.loaded_plugins if not p.distribution]
     if extra:
         print("loaded from KCORE_PLUGINS:", file=out)
         for loaded in extra:
             print(f"  {loaded.name}{_status(pm, PLUGINS_GROUP, loaded.name)}", file=out)
-    if pm.load_failures:
+    if pm.load_failures or problems:
         print("load failures:", file=out)
         for failure in pm.load_failures:
             print(f"  {failure.describe()}", file=out)
-    return 1 if pm.load_failures else 0
+        for problem in problems.values():
+            print(f"  {problem}", file=out)
+    return 1 if pm.load_failures or problems else 0
 
 
 def _pluggy_version():

@@ -1,12 +1,4 @@
-"""The Keras ``Callback`` base class."""
-
-#: Every method name a Keras callback may define (14 events + 2 aliases).
-HOOK_NAMES = frozenset((
-    "on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
-    "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
-    "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
-    "on_predict_batch_begin", "on_predict_batch_end", "on_batch_begin", "on_batch_end",
-))
+"""The Keras ``Callback`` base class (the method names come from ``kcore.hooks.hookspecs``)."""
 
 
 class Callback:
@@ -17,6 +9,11 @@ class Callback:
     During ``fit``, ``self.model`` is the model and ``self.params`` holds
     ``verbose``, ``epochs`` and ``steps``. Set ``self.model.stop_training =
     True`` to stop training after the current batch or epoch.
+
+    ``on_exception(exception, stage)`` (a kcore extension) is called when the
+    ``fit``/``evaluate``/``predict`` the callback belongs to raises, before the
+    exception propagates: close files or mark a run failed there. An error
+    inside it is reported as a ``RuntimeWarning``; the original propagates.
 
     Stateful callbacks (whose state must survive a crash and resume) also
     define ``state_dict()`` returning a JSON-able dict and
@@ -103,6 +100,10 @@ class Callback:
 
     def on_predict_end(self, logs=None):
         """Called at the end of ``predict``."""
+
+    def on_exception(self, exception, stage):
+        """Called when the running call raises (kcore extension; ``stage`` is ``"fit"``,
+        ``"evaluate"`` or ``"predict"``)."""
 
 
 def is_stateful(callback):

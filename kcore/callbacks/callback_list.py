@@ -29,40 +29,37 @@ What the session does:
 
 - on entry (outermost only): ``check_pending()`` on the plugin manager,
   appends the plugins' ``kcore_default_callbacks`` (after the user's
-  callbacks, before ``History``/``ProgbarLogger``), validates the callbacks
+  callbacks, before ``History``/``ProgbarLogger``) and validates the callbacks
   (duplicate ``state_key`` -> ``ValueError``; ``on_*`` methods that are not
-  Keras hook names -> ``UserWarning``), and registers *one* adapter plugin
-  that calls the callbacks in list order, each with positional arguments
-  (``cb.on_epoch_end(epoch, logs)``). A callback that does not override a
-  hook is left out of that hook, so unused batch hooks stay gated off;
-- when the body raises: every ``kcore_on_exception`` implementation runs (a
-  failing one is reported as a ``RuntimeWarning``), then the original
-  exception propagates unchanged;
-- always: unregisters the adapter, leaving nothing registered.
+  callback methods -> ``UserWarning``);
+- when the body raises: ``kcore_on_exception`` — each callback's
+  ``on_exception(exception, stage)`` first, in list order, then every plugin
+  implementation, each isolated (a failing one is reported as a
+  ``RuntimeWarning``) — then the original exception propagates unchanged.
 
-Each ``on_*`` method first runs ``kcore_reduce_logs(model, logs, scope)``
-when a plugin implements it, then fires ``kcore_on_*``: the adapter calls the
-Keras callbacks first (it is ``tryfirst``), then plugins run. All of them get
-the same ``logs`` dict, so a key added by one is seen by the next and by
-``History``. Per-batch events cost two dict lookups when nothing implements
-them. An exception from a callback gets the note
-``"in callback <Class>.<method>"``. Callbacks appended during a session are
-not called until the next session.
-
-Used outside a session (a hand-written training loop, as in Keras's docs),
-the methods call the callbacks directly, in order, then the plugin hooks.
+Every event goes one way, inside a session or not: ``kcore_reduce_logs(model,
+logs, scope)`` when a plugin implements it, then ``kcore_on_*`` through the
+plugin manager, where the one adapter plugin (``kcore.callbacks.adapter``,
+called first) runs this list's callbacks in list order and plugins run after.
+All of them get the same ``logs`` dict, so a key added by one is seen by the
+next and by ``History``. An event that no callback of the list overrides and
+no plugin implements costs a few dict lookups. An exception from a callback
+gets the note ``"in callback <Class>.<method>"``, one from a plugin
+``"in hook <hook> of kcore plugin <name>"``.
 """
 
 import difflib
 import warnings
 
-from kcore.callbacks.adapter import active, call_directly, make_adapter
-from kcore.callbacks.callback import HOOK_NAMES, Callback, is_stateful
+from kcore.callbacks import adapter
+from kcore.callbacks.adapter import active, targets_of
+from kcore.callbacks.callback import Callback, is_stateful
 from kcore.callbacks.history import History
 from kcore.callbacks.lookup import get
 from kcore.callbacks.progbar_logger import ProgbarLogger
-from kcore.hooks.hookspecs import KERAS_EVENTS, LOG_SCOPES
+from kcore.hooks.hookspecs import CALLBACK_METHODS, EVENT_HOOKS, KERAS_EVENTS, LOG_SCOPES
 from kcore.hooks.manager import get_plugin_manager
+
 
 class CallbackList(Callback):
     """Container of ``Callback``s that dispatches each event to them and to plugins.
@@ -97,12 +94,14 @@ class CallbackList(Callback):
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
         self._pm = get_plugin_manager()
+        adapter.install(self._pm)
         self._gate = self._pm.gate
         self._hook = self._pm.hook
         self._depth = 0
         self._stage = None
-        self._adapter_name = None
         self._defaults_added = False
+        self.dispatch_table = {}
+        self._update_dispatch_table()
         if model is not None:
             self.set_model(model)
         if params:
@@ -121,6 +120,7 @@ class CallbackList(Callback):
             callback.set_model(self.model)
         callback.set_params(self.params)
         self.callbacks.append(callback)
+        self._update_dispatch_table()
 
     def set_model(self, model):
         super().set_model(model)
@@ -162,52 +162,37 @@ class CallbackList(Callback):
         if not self._defaults_added:
             self._add_plugin_defaults()
         self._validate()
-        name = f"kcore-callbacks-{id(self):x}"
-        self._pm.register(make_adapter(self), name=name)
-        self._adapter_name, self._stage, self._depth = name, stage, 1
+        self._update_dispatch_table()
+        self._stage, self._depth = stage, 1
 
     def _exit(self, exception):
         self._depth -= 1
         if self._depth:
             return
-        try:
-            if exception is not None:
-                self._dispatch_exception(exception)
-        finally:
-            self._pm.unregister(name=self._adapter_name)
-            self._adapter_name = self._stage = None
-
-    def _dispatch_exception(self, exception):
-        kwargs = {"model": self.model, "exception": exception, "stage": self._stage}
-        for impl in reversed(self._hook.kcore_on_exception.get_hookimpls()):
+        stage, self._stage = self._stage, None
+        if exception is not None:
+            token = active.set(self)
             try:
-                impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception as err:
-                warnings.warn(
-                    f"kcore_on_exception of plugin {impl.plugin_name!r} raised "
-                    f"{type(err).__name__}: {err} while handling {type(exception).__name__}; "
-                    f"the original exception propagates.", RuntimeWarning, stacklevel=4)
+                self._hook.kcore_on_exception(model=self.model, exception=exception,
+                                              stage=stage)
+            finally:
+                active.reset(token)
+
+    def _update_dispatch_table(self):
+        """Which callbacks act on which event (``adapter.targets_of``), decided once."""
+        self.dispatch_table = {event: targets_of(self.callbacks, event)
+                               for event in (*KERAS_EVENTS, "on_exception")}
 
     def _add_plugin_defaults(self):
         self._defaults_added = True
-        kwargs = {"model": self.model, "params": self.params}
-        added = []
-        for impl in self._hook.kcore_default_callbacks.get_hookimpls():
-            try:
-                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
-            except Exception as exc:
-                exc.add_note(f"in kcore_default_callbacks of plugin {impl.plugin_name!r}")
-                raise
-            if not isinstance(result, (list, tuple)) or not all(
-                    isinstance(cb, Callback) for cb in result):
-                raise TypeError(
-                    f"kcore_default_callbacks of plugin {impl.plugin_name!r} must return a list "
-                    f"of Callback instances, got {result!r}.")
-            added.extend(result)
+        # pluggy returns the results last-registered first; keep registration order.
+        results = self._hook.kcore_default_callbacks(model=self.model, params=self.params)
+        added = [callback for result in reversed(results) for callback in result]
         for callback in added:
             callback.set_model(self.model)
             callback.set_params(self.params)
         self.callbacks[self._n_user:self._n_user] = added
+        self._update_dispatch_table()
 
     def _validate(self):
         owners = {}
@@ -258,13 +243,11 @@ class CallbackList(Callback):
     # --- event dispatch ----------------------------------------------------------
 
     def _fire(self, event, hook_name, scope, index_key, index, logs):
-        """Dispatch one event: reduce_logs, then callbacks and plugins."""
+        """Dispatch one event: reduce_logs, then the callbacks (via the adapter) and plugins."""
         gate = self._gate
         if gate["kcore_reduce_logs"]:
             self._hook.kcore_reduce_logs(model=self.model, logs=logs, scope=scope)
-        if not self._depth:
-            call_directly(self.callbacks, event, () if index_key is None else (index,), logs)
-        if gate[hook_name]:
+        if self.dispatch_table[event] or gate[hook_name]:
             kwargs = {"model": self.model, "logs": logs}
             if index_key is not None:
                 kwargs[index_key] = index
@@ -290,7 +273,7 @@ class _Session:
 
 
 def _define_event(event):
-    hook_name, scope = "kcore_" + event, LOG_SCOPES[event]
+    hook_name, scope = EVENT_HOOKS[event], LOG_SCOPES[event]
     if event in ("on_epoch_begin", "on_epoch_end") or "_batch_" in event:
         index_key = "epoch" if "epoch" in event else "batch"
 
@@ -317,9 +300,9 @@ del _event
 def _warn_unknown_hooks(callback):
     names = set(dir(type(callback))) | set(getattr(callback, "__dict__", ()))
     for name in sorted(names):
-        if name.startswith("on_") and name not in HOOK_NAMES and callable(
+        if name.startswith("on_") and name not in CALLBACK_METHODS and callable(
                 getattr(callback, name, None)):
-            close = difflib.get_close_matches(name, sorted(HOOK_NAMES), n=1)
+            close = difflib.get_close_matches(name, sorted(CALLBACK_METHODS), n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             warnings.warn(
                 f"Callback {type(callback).__name__} defines {name}(), which is not a Keras "

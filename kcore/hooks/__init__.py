@@ -13,7 +13,7 @@ for this process with ``kcore.hooks.get_plugin_manager().register(module)``.
 See ``docs/plugins.md`` and ``kcore.hooks.hookspecs`` for the contract.
 """
 
-from kcore.hooks.hookspecs import hookimpl, hookspec
+from kcore.hooks.hookspecs import CALLBACK_METHODS, KERAS_EVENTS, hookimpl, hookspec
 from kcore.hooks.manager import (
     KcorePluginManager,
     PluginLoadError,
@@ -25,6 +25,8 @@ from kcore.hooks.manager import (
 from kcore.hooks.step import StepContext
 
 __all__ = [
+    "CALLBACK_METHODS",
+    "KERAS_EVENTS",
     "KcorePluginManager",
     "PluginLoadError",
     "StepContext",

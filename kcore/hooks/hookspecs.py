@@ -20,10 +20,15 @@ Rules that hold for every hook:
   (``kcore_reduce_logs`` runs before the event hooks; ``kcore_reduce_gradients``
   before ``kcore_before_apply_gradients``).
 - Within one event, the Keras callbacks of the running ``fit`` are called
-  first (in list order), then plugin implementations.
+  first (in list order, by the one adapter plugin of ``kcore.callbacks``),
+  then plugin implementations.
 - Unless a hook says otherwise, an exception raised by an implementation
   aborts the remaining implementations of that call and propagates out of
-  ``fit``/``evaluate``/``predict`` (after ``kcore_on_exception`` has run).
+  ``fit``/``evaluate``/``predict`` (after ``kcore_on_exception`` has run),
+  unchanged but for a note (``add_note``) naming the plugin and the hook.
+- A plugin loaded from an entry point that implements a hook not specified
+  here (a typo such as ``kcore_on_epoch_ned``) is not registered: it is
+  reported like a plugin that fails to import.
 
 ``model`` is always the ``kcore.Model`` being trained or run; ``logs`` is a
 mutable ``dict[str, float]`` shared by everything that handles the event.
@@ -54,6 +59,19 @@ KERAS_EVENTS = (
 
 #: Events fired once per batch: the loop guards them with the hook gate.
 BATCH_EVENTS = tuple(e for e in KERAS_EVENTS if "_batch_" in e)
+
+#: The plugin hook that carries each Keras event.
+EVENT_HOOKS = {event: "kcore_" + event for event in KERAS_EVENTS}
+
+#: Keras's older names of two events; a callback may override either name.
+KERAS_ALIASES = {"on_train_batch_begin": "on_batch_begin",
+                 "on_train_batch_end": "on_batch_end"}
+
+#: Every method a Keras callback may define to be called: the events, their aliases and
+#: kcore's extension ``on_exception(exception, stage)`` (delivered with
+#: ``kcore_on_exception``).
+CALLBACK_METHODS = frozenset(KERAS_EVENTS) | frozenset(KERAS_ALIASES.values()) | {
+    "on_exception"}
 
 #: ``scope`` passed to ``kcore_reduce_logs`` for each event.
 LOG_SCOPES = {
@@ -310,7 +328,9 @@ def kcore_reduce_logs(model, logs, scope):
 def kcore_on_exception(model, exception, stage):
     """Called when ``fit``, ``evaluate`` or ``predict`` raises, before it propagates.
 
-    Use it to flush buffers, close files or mark a run as failed. Every
+    Use it to flush buffers, close files or mark a run as failed. The Keras
+    callbacks of the failing call get it first, as
+    ``callback.on_exception(exception, stage)`` (a kcore extension). Every
     implementation runs even if another one raises: each is called on its
     own, and a failure is reported as a ``RuntimeWarning`` naming the plugin.
     Afterwards the original exception propagates unchanged. Never swallow or

@@ -13,14 +13,22 @@ use. Creating it:
 4. loads the plugins listed in ``KCORE_PLUGINS`` (comma separated entry-point
    names, or importable ``module`` / ``module:attribute`` paths), even when
    autoload is off;
-5. runs ``check_pending()`` so a misspelled hook name is an error;
+5. runs ``check_pending()`` so a misspelled hook name in a plugin registered
+   by hand is an error (an entry-point plugin with one is a load failure);
 6. with ``KCORE_DEBUG_HOOKS=1``, traces every hook call to stderr.
 
 Strict mode (``KCORE_STRICT_PLUGINS=1`` or ``create_plugin_manager(strict=True)``)
 turns a load failure into a ``PluginLoadError``.
+
+Every hook implementation registered here is wrapped once, at registration, so
+that one ``pm.hook.<name>(**kwargs)`` call does all kcore promises: an
+exception gets a note naming the plugin and the hook; ``kcore_on_exception``
+implementations are isolated (a failure is a ``RuntimeWarning``);
+``kcore_default_callbacks`` results are checked.
 """
 
 import dataclasses
+import difflib
 import importlib
 import inspect
 import os
@@ -43,7 +51,7 @@ PLUGINS_GROUP = "kcore.plugins"
 
 _TRUE = ("1", "true", "yes", "on")
 
-# Hooks whose implementations kcore calls one by one (to isolate or attribute failures).
+# Hooks whose implementations are isolated or checked one by one (see _guard).
 _NO_WRAPPERS = ("kcore_on_exception", "kcore_default_callbacks")
 
 
@@ -131,6 +139,7 @@ class KcorePluginManager(pluggy.PluginManager):
         self._registration_lock = threading.RLock()
         self.load_failures = []
         self.loaded_plugins = []
+        self.dispatcher = None
         self.add_hookspecs(hookspecs)
 
     # --- registration policy ------------------------------------------------
@@ -150,19 +159,55 @@ class KcorePluginManager(pluggy.PluginManager):
             self._check_impl_signatures(plugin, plugin_name)
         with self._registration_lock:
             result = super().register(plugin, name)
+            if result is not None:
+                self._guard_implementations(plugin, result)
+                if self.dispatcher is not None and plugin is not self.dispatcher:
+                    # The dispatcher stays the last registered, so its tryfirst
+                    # implementations run before every other one.
+                    super().unregister(self.dispatcher)
+                    super().register(self.dispatcher, self._dispatcher_name)
             self._rebuild_gate()
         return result
 
     def unregister(self, plugin=None, name=None):
         with self._registration_lock:
             result = super().unregister(plugin, name)
+            if result is not None and result is self.dispatcher:
+                self.dispatcher = None
             self._rebuild_gate()
         return result
 
+    def set_dispatcher(self, plugin, name):
+        """Register ``plugin`` as the dispatcher: called first in every hook call, and not
+        counted by ``gate`` (it only forwards to whoever fired the event).
+
+        ``kcore.callbacks`` installs its adapter this way, through which every
+        ``CallbackList`` reaches its Keras callbacks.
+        """
+        with self._registration_lock:
+            self.dispatcher, self._dispatcher_name = plugin, name
+            super().register(plugin, name)
+            self._rebuild_gate()
+
     def _rebuild_gate(self):
+        dispatcher = self.dispatcher
         for hook_name, caller in vars(self.hook).items():
             if not hook_name.startswith("_"):
-                self.gate[hook_name] = bool(caller.get_hookimpls())
+                self.gate[hook_name] = any(
+                    impl.plugin is not dispatcher for impl in caller.get_hookimpls())
+
+    def _guard_implementations(self, plugin, plugin_name):
+        for caller in self.get_hookcallers(plugin) or ():
+            for impl in caller.get_hookimpls():
+                if impl.plugin is plugin and not (impl.wrapper or impl.hookwrapper):
+                    impl.function = _guard(impl.function, caller.name, plugin_name)
+
+    def unknown_hooks(self, plugin):
+        """The hooks ``plugin`` implements that no hookspec defines (typos), sorted."""
+        return sorted(caller.name for caller in self.get_hookcallers(plugin) or ()
+                      if not caller.has_spec() and any(
+                          impl.plugin is plugin and not impl.optionalhook
+                          for impl in caller.get_hookimpls()))
 
     def _check_impl_signatures(self, plugin, plugin_name):
         for attr in dir(plugin):
@@ -221,6 +266,7 @@ class KcorePluginManager(pluggy.PluginManager):
                 plugin = ep.load()
                 if self.register(plugin, name=ep.name) is None:
                     continue
+                self._refuse_unknown_hooks(plugin, ep.name)
             except Exception as exc:
                 self._report_failure(PluginLoadFailure(
                     ep.name, ep.value, dist, version, type(exc).__name__, str(exc)), exc, strict)
@@ -242,6 +288,7 @@ class KcorePluginManager(pluggy.PluginManager):
             if attr:
                 plugin = getattr(plugin, attr)
             self.register(plugin, name=spec)
+            self._refuse_unknown_hooks(plugin, spec)
         except Exception as exc:
             message = str(exc)
             if isinstance(exc, ModuleNotFoundError) and exc.name == module_name:
@@ -251,6 +298,21 @@ class KcorePluginManager(pluggy.PluginManager):
                 spec, spec, "", "", type(exc).__name__, message), exc, strict)
             return
         self.loaded_plugins.append(LoadedPlugin(spec, spec, "", "", plugin))
+
+    def _refuse_unknown_hooks(self, plugin, name):
+        unknown = self.unknown_hooks(plugin)
+        if not unknown:
+            return
+        self.unregister(plugin)
+        known = [n for n, caller in vars(self.hook).items()
+                 if n.startswith("kcore_") and caller.has_spec()]
+        hints = []
+        for hook in unknown:
+            close = difflib.get_close_matches(hook, known, n=1)
+            hints.append(f"{hook} (did you mean {close[0]}?)" if close else hook)
+        raise pluggy.PluginValidationError(
+            plugin, f"kcore plugin {name!r} implements unknown hook(s) {', '.join(hints)}; "
+                    f"the hooks are listed in kcore.hooks.hookspecs")
 
     def _report_failure(self, failure, exc, strict):
         self.load_failures.append(failure)
@@ -262,6 +324,41 @@ class KcorePluginManager(pluggy.PluginManager):
         """Print every hook call and result to stderr (``KCORE_DEBUG_HOOKS=1``)."""
         self.trace.root.setwriter(sys.stderr.write)
         return self.enable_tracing()
+
+
+def _guard(function, hook_name, plugin_name):
+    """``function`` as called by pluggy, with kcore's promises for ``hook_name``."""
+    where = f"in hook {hook_name} of kcore plugin {plugin_name!r}"
+    if hook_name == "kcore_on_exception":
+        def guarded(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception as err:
+                warnings.warn(f"kcore_on_exception of plugin {plugin_name!r} raised "
+                              f"{type(err).__name__}: {err}; the original exception "
+                              f"propagates.", RuntimeWarning, stacklevel=2)
+    elif hook_name == "kcore_default_callbacks":
+        def guarded(*args, **kwargs):
+            try:
+                result = function(*args, **kwargs)
+            except Exception as exc:
+                exc.add_note(where)
+                raise
+            if not isinstance(result, (list, tuple)) or not all(
+                    callable(getattr(cb, "set_model", None)) for cb in result):
+                raise TypeError(f"kcore_default_callbacks of plugin {plugin_name!r} must "
+                                f"return a list of Callback instances, got {result!r}.")
+            return result
+    else:
+        def guarded(*args, **kwargs):
+            try:
+                return function(*args, **kwargs)
+            except Exception as exc:
+                exc.add_note(where)
+                raise
+    guarded.__name__ = getattr(function, "__name__", hook_name)
+    guarded.__wrapped__ = function
+    return guarded
 
 
 def _is_routine(plugin, attr):

@@ -133,6 +133,9 @@ def resolve(group, name, *, builtin_names=()):
         ValueError: nothing installed provides ``name``. The message names the
             kcore plugin distribution to install when one provides it,
             otherwise lists the available names and the closest match.
+        ImportError: the distribution providing ``name`` is installed but its
+            module fails to import; the message names the name, the
+            distribution and the import error.
 
     Example:
         >>> from kcore.hooks import registry
@@ -142,8 +145,37 @@ def resolve(group, name, *, builtin_names=()):
     info = _find(group, name)
     if info is None:
         raise ValueError(unknown_name_message(group, name, builtin_names=builtin_names))
-    ep = _metadata().EntryPoint(name=info.name, value=info.value, group=group)
-    return ep.load()
+    return load(info)
+
+
+def load(info):
+    """Import the object of one ``EntryPointInfo``.
+
+    Raises:
+        ImportError: its module (or attribute) cannot be loaded; the message says which
+            name, which distribution and what failed.
+    """
+    ep = _metadata().EntryPoint(name=info.name, value=info.value, group=info.group)
+    try:
+        return ep.load()
+    except Exception as exc:
+        kind = "callback" if info.group == CALLBACKS_GROUP else "metric"
+        origin = (f"the distribution {info.distribution} {info.version}" if info.distribution
+                  else "an installed distribution")
+        raise ImportError(
+            f"The {kind} {info.name!r} is provided by {origin} ({info.value}), but loading it "
+            f"failed: {type(exc).__name__}: {exc}. Fix or reinstall that distribution, or "
+            f"uninstall it."
+        ) from exc
+
+
+def import_problem(info):
+    """``None`` when ``info`` loads, else the ``ImportError`` message (for listings)."""
+    try:
+        load(info)
+    except ImportError as exc:
+        return str(exc)
+    return None
 
 
 def unknown_name_message(group, name, *, builtin_names=()):

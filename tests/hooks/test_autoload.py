@@ -112,17 +112,57 @@ def test_disable_plugins_api(three_plugins, monkeypatch):
     assert _fire_epoch_end(pm) == {"zeta": 1}
 
 
-def test_misspelled_hook_in_entry_point_plugin_fails_loudly(make_dist):
-    make_dist("kcore-typo", "0.1", {"kcore.plugins": {"typo": "kcoretest_typo"}},
-              {"kcoretest_typo": """
-                  import kcore.hooks
+TYPO = """
+import kcore.hooks
 
-                  @kcore.hooks.hookimpl
-                  def kcore_on_epoch_ned(epoch, logs):
-                      pass
-              """})
-    with pytest.raises(pluggy.PluginValidationError, match="kcore_on_epoch_ned"):
+@kcore.hooks.hookimpl
+def kcore_on_epoch_ned(epoch, logs):
+    pass
+"""
+
+
+def test_misspelled_hook_in_entry_point_plugin_is_a_load_failure(make_dist, capsys):
+    make_dist("kcore-typo", "0.1", {"kcore.plugins": {"typo": "kcoretest_typo"}},
+              {"kcoretest_typo": TYPO})
+    with pytest.warns(RuntimeWarning, match="kcore_on_epoch_ned.*did you mean kcore_on_epoch_end"):
+        pm = create_plugin_manager(autoload=True)
+    assert not pm.has_plugin("typo")
+    assert [(f.name, f.distribution, f.exc_type) for f in pm.load_failures] == [
+        ("typo", "kcore-typo", "PluginValidationError")]
+    # fit still works in that environment, and the listing shows the failure.
+    import numpy as np
+
+    import kcore
+    from kcore.hooks import manager
+
+    manager._manager = pm
+    model = kcore.Sequential([kcore.Input((2,)), kcore.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    history = model.fit(np.ones((4, 2)), np.ones((4, 1)), epochs=2, verbose=0)
+    assert len(history.history["loss"]) == 2
+    assert main(["plugins"]) == 1
+    out = capsys.readouterr().out
+    assert "load failures:" in out and "kcore_on_epoch_ned" in out and "kcore-typo 0.1" in out
+
+
+def test_misspelled_hook_is_an_error_in_strict_mode(make_dist, monkeypatch):
+    make_dist("kcore-typo", "0.1", {"kcore.plugins": {"typo": "kcoretest_typo"}},
+              {"kcoretest_typo": TYPO})
+    monkeypatch.setenv("KCORE_STRICT_PLUGINS", "1")
+    with pytest.raises(PluginLoadError, match="kcore_on_epoch_ned"):
         create_plugin_manager(autoload=True)
+
+
+def test_misspelled_hook_in_a_plugin_registered_by_hand_fails_loudly():
+    class Typo:
+        @kcore.hooks.hookimpl
+        def kcore_on_epoch_ned(self, epoch, logs):
+            pass
+
+    pm = create_plugin_manager(autoload=False)
+    pm.register(Typo())
+    with pytest.raises(pluggy.PluginValidationError, match="kcore_on_epoch_ned"):
+        pm.check_pending()
 
 
 def test_plugin_with_defaulted_impl_is_a_load_failure(make_dist):

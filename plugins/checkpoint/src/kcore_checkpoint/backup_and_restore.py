@@ -4,11 +4,9 @@ import json
 import os
 import shutil
 import warnings
-import weakref
 
 import kcore
 from kcore.callbacks import BatchFrequency
-from kcore.hooks import get_plugin_manager
 
 _METADATA = "training_metadata.json"
 _FORMAT = "kcore-backup-1"
@@ -35,10 +33,10 @@ class BackupAndRestore(kcore.callbacks.Callback):
     uninterrupted one would (same data order, same dropout noise). The resume point is
     consumed by that one ``fit``; later ``fit`` calls start where they are told.
 
-    Saving and restoring happen after every other callback has handled the event (the
-    callback installs a small hook plugin for this), so the saved state includes what the
-    other callbacks did at that epoch or batch, and the restored states are not wiped by
-    their own ``on_train_begin``, whatever the order of the callbacks list.
+    Saving and restoring happen after every other callback has handled the event
+    (``runs_last``, a kcore extension), so the saved state includes what the other
+    callbacks did at that epoch or batch, and the restored states are not wiped by their
+    own ``on_train_begin``, whatever the order of the callbacks list.
 
     Differences from Keras 3: Keras resumes at the start of the interrupted epoch, does
     not restore callback states, names its files ``latest.weights.h5`` /
@@ -83,28 +81,29 @@ class BackupAndRestore(kcore.callbacks.Callback):
         self._frequency = BatchFrequency(save_freq) if save_freq != "epoch" else None
         self._save_index = 0
         self._epoch_save_pending = False
-        self._phase_name = f"kcore-backup-and-restore-{id(self):x}"
+        if self._frequency is not None:
+            # Only then: a callback that acts on batch ends costs every batch a call.
+            self.on_train_batch_end = self._on_train_batch_end
 
-    def set_model(self, model):
-        super().set_model(model)
-        if model is not None:
-            self._attach()
+    #: Called after every other callback at each event (kcore extension).
+    runs_last = True
 
-    # --- the after-every-callback phase ------------------------------------------------
+    # --- events ----------------------------------------------------------------------------
 
-    def _attach(self):
-        pm = get_plugin_manager()
-        if pm.get_plugin(self._phase_name) is None:
-            pm.register(_AfterCallbacks(self), name=self._phase_name)
-            weakref.finalize(self, _detach, pm, self._phase_name)
+    def on_train_begin(self, logs=None):
+        self._restore()
 
-    def _detach(self):
-        _detach(get_plugin_manager(), self._phase_name)
+    def _on_train_batch_end(self, batch, logs=None):
+        if self._frequency.step(batch):
+            self._save_after_batch()
 
-    def _runs_in(self, model):
-        callbacks = getattr(model, "active_callbacks", None)
-        return (model is self.model and callbacks is not None
-                and any(cb is self for cb in callbacks))
+    def on_epoch_end(self, epoch, logs=None):
+        if self.save_freq == "epoch" or self._epoch_save_pending:
+            self._epoch_save_pending = False
+            self._save()
+
+    def on_train_end(self, logs=None):
+        self._finish()
 
     # --- restore -------------------------------------------------------------------------
 
@@ -166,9 +165,6 @@ class BackupAndRestore(kcore.callbacks.Callback):
 
     # --- save ----------------------------------------------------------------------------
 
-    def _should_save_on_batch(self, batch):
-        return self._frequency is not None and self._frequency.step(batch)
-
     def _save_after_batch(self):
         if self.model.get_fit_state()["step"] == 0:
             # The epoch's last batch: its end (validation, callbacks' epoch-end updates) is
@@ -219,65 +215,9 @@ class BackupAndRestore(kcore.callbacks.Callback):
             shutil.rmtree(self.backup_dir, ignore_errors=True)
 
 
-class _AfterCallbacks:
-    """Hook plugin that runs a ``BackupAndRestore``'s work after all Keras callbacks.
-
-    Keras callbacks of a ``fit`` are called before plugin hooks, so restoring in
-    ``kcore_on_train_begin`` comes after every callback reset its state, and saving in
-    ``kcore_on_epoch_end``/``kcore_on_train_batch_end`` after every callback updated it.
-    """
-
-    def __init__(self, owner):
-        self._owner = weakref.ref(owner)
-        if owner.save_freq != "epoch":
-            # Only then: an implemented per-batch hook costs every batch a call.
-            def kcore_on_train_batch_end(model, batch):
-                active = self._active(model)
-                if active is not None and active._should_save_on_batch(batch):
-                    active._save_after_batch()
-
-            self.kcore_on_train_batch_end = kcore.hookimpl(trylast=True)(
-                kcore_on_train_batch_end)
-
-    def _active(self, model):
-        owner = self._owner()
-        return owner if owner is not None and owner._runs_in(model) else None
-
-    @kcore.hookimpl(trylast=True)
-    def kcore_on_train_begin(self, model):
-        owner = self._active(model)
-        if owner is not None:
-            owner._restore()
-
-    @kcore.hookimpl(trylast=True)
-    def kcore_on_epoch_end(self, model):
-        owner = self._active(model)
-        if owner is not None and (owner.save_freq == "epoch" or owner._epoch_save_pending):
-            owner._epoch_save_pending = False
-            owner._save()
-
-    @kcore.hookimpl(trylast=True)
-    def kcore_on_train_end(self, model):
-        owner = self._active(model)
-        if owner is not None:
-            owner._finish()
-            owner._detach()
-
-    @kcore.hookimpl
-    def kcore_on_exception(self, model):
-        owner = self._active(model)
-        if owner is not None:
-            owner._detach()
-
-
 def _is_stateful(callback):
     return callable(getattr(callback, "state_dict", None)) and callable(
         getattr(callback, "load_state_dict", None))
-
-
-def _detach(pm, name):
-    if pm.get_plugin(name) is not None:
-        pm.unregister(name=name)
 
 
 def _read(path):

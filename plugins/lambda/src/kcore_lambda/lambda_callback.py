@@ -3,9 +3,9 @@
 import difflib
 
 from kcore.callbacks import Callback
-from kcore.callbacks.callback import HOOK_NAMES
+from kcore.hooks import CALLBACK_METHODS
 
-_HOOKS = sorted(HOOK_NAMES)
+_HOOKS = sorted(CALLBACK_METHODS)
 
 
 class LambdaCallback(Callback):

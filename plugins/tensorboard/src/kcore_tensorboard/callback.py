@@ -132,6 +132,10 @@ class TensorBoard(Callback):
 
     # --- events ------------------------------------------------------------------
 
+    def on_exception(self, exception, stage):
+        """``fit`` failed: what was logged so far is flushed to disk, no writer thread stays."""
+        self.close()
+
     def on_train_begin(self, logs=None):
         self._enabled = _is_chief(self.model)
         if not self._enabled:

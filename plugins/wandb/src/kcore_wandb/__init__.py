@@ -4,7 +4,7 @@
 - ``WandbModelCheckpoint``: saves the model through kcore's saving and logs each
   saved file as a ``model`` artifact.
 - Opt-in auto-logging: ``KCORE_WANDB=1`` adds a ``WandbMetricsLogger`` to every
-  ``fit`` (the ``kcore.plugins`` hook module ``kcore_wandb.hooks``).
+  ``fit`` (the ``kcore.plugins`` hook module ``kcore_wandb.autolog``).
 
 Both callbacks use the active run (``wandb.init()`` called by you) or, when
 there is none, start a run for the ``fit`` and finish it at its end (marked

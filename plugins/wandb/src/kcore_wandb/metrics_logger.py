@@ -48,7 +48,7 @@ class WandbMetricsLogger(Callback):
         self.initial_global_step = initial_global_step
         self.global_step = initial_global_step
         self._run = None
-        # True for the instance KCORE_WANDB=1 adds (kcore_wandb.hooks): it stands
+        # True for the instance KCORE_WANDB=1 adds (kcore_wandb.autolog): it stands
         # down when the user passed a WandbMetricsLogger of their own.
         self._auto = False
 
@@ -83,6 +83,12 @@ class WandbMetricsLogger(Callback):
         if self._run is not None:
             self._run = None
             runs.release(self)
+
+    def on_exception(self, exception, stage):
+        """``fit`` failed: a run kcore-wandb started for it is finished as failed."""
+        if self._run is not None:
+            self._run = None
+            runs.fail(self.model)
 
     def _log(self, row, lr_key):
         lr = runs.learning_rate(self.model)

@@ -107,6 +107,12 @@ class WandbModelCheckpoint(MonitorCallback):
             self._run = None
             runs.release(self)
 
+    def on_exception(self, exception, stage):
+        """``fit`` failed: a run kcore-wandb started for it is finished as failed."""
+        if self._run is not None:
+            self._run = None
+            runs.fail(self.model)
+
     # --- Keras's ModelCheckpoint decision ----------------------------------------
 
     def _should_save_on_batch(self, batch):
