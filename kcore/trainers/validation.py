@@ -48,8 +48,9 @@ def check_fit(model, x, y, sample_weight, batch_size, epochs, steps_per_epoch,
                     f"val_sample_weight); received a single {type(validation_data).__name__}. "
                     "Pass validation_data=(x_val, y_val).")
         vx, vy, vsw = unpack_x_y_sample_weight(validation_data)
-        _data(model, vx, vy, vsw, "fit (validation_data)")
-        _validation_shapes(model, x, vx)
+        if is_array_data(vx):
+            _data(model, vx, vy, vsw, "fit (validation_data)")
+            _validation_shapes(model, x, vx)
 
 
 def check_evaluate(model, x, y, sample_weight, batch_size, steps):
@@ -274,7 +275,8 @@ def _sparse_labels(model, y, where):
     for index, labels in _per_output(model, y):
         spec = specs.get(names[index]) if isinstance(specs, dict) and index < len(names) else (
             specs[index] if isinstance(specs, (list, tuple)) and index < len(specs) else specs)
-        if not _is_sparse(spec) or index >= len(outputs) or labels is None:
+        if not _is_sparse(spec) or index >= len(outputs) or not isinstance(
+                labels, (np.ndarray, Tensor)):
             continue
         n = outputs[index].shape[-1] if outputs[index].shape else None
         values = np.asarray(labels.value if isinstance(labels, Tensor) else labels)
@@ -310,7 +312,7 @@ def _embedding_ids(model, x, where):
             continue
         for node in getattr(history[0], "_outbound_nodes", []):
             layer = node.layer
-            if type(layer).__name__ == "Embedding" and hasattr(layer, "check_ids"):
+            if type(layer).__name__ == "Embedding" and isinstance(data, (np.ndarray, Tensor)):
                 layer.check_ids(np.asarray(data.value if isinstance(data, Tensor) else data),
                                 where=where)
 
@@ -324,14 +326,15 @@ def _validation_shapes(model, x, vx):
         return
     for i, (tensor, val) in enumerate(zip(inputs, flat)):
         expected = tuple(tensor.shape)
-        got = tuple(np.shape(val.value if isinstance(val, Tensor) else val))
-        if _fits(expected, got):
+        got = getattr(val, "shape", None)
+        if got is None or _fits(expected, tuple(got)):
             continue
-        if i < len(train) and not _fits(expected, tuple(np.shape(train[i]))):
+        trained = tuple(getattr(train[i], "shape", ())) if i < len(train) else None
+        if trained is not None and not _fits(expected, trained):
             continue  # the model reshapes its inputs leniently: leave it to the model
-        seen = f"; the training data has {tuple(np.shape(train[i]))}" if i < len(train) else ""
+        seen = f"; the training data has {trained}" if trained is not None else ""
         raise ValueError(
-            f"fit: validation_data input {i} has shape {got}, but model {model.name!r} "
+            f"fit: validation_data input {i} has shape {tuple(got)}, but model {model.name!r} "
             f"expects {expected}{seen}. Pass validation arrays shaped like the training "
             f"data (checked before the first epoch: nothing was trained).")
 
