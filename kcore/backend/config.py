@@ -88,7 +88,11 @@ def _standardize(dtype):
         return "int64"
     if dtype in ("bool", bool):
         return "bool"
+    if dtype in ("string", "str", str, bytes):  # Keras's name for text tensors
+        return "string"
     try:
+        if np.dtype(dtype).kind in "US":
+            return "string"
         return np.dtype(dtype).name
     except TypeError as e:
         raise ValueError(f"Invalid dtype {dtype!r}: {e}") from None

@@ -21,9 +21,11 @@ from kcore.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minim
                                   multiply, subtract)
 from kcore.layers.normalization import (BatchNormalization, GroupNormalization,
                                         LayerNormalization, RMSNormalization, UnitNormalization)
-from kcore.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness,
+from kcore.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
+                                        IntegerLookup, Normalization, RandomBrightness,
                                         RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-                                        RandomTranslation, RandomZoom, Rescaling, Resizing)
+                                        RandomTranslation, RandomZoom, Rescaling, Resizing,
+                                        StringLookup, TextVectorization)
 from kcore.layers.regularization import (ActivityRegularization, AlphaDropout, Dropout,
                                          GaussianDropout, GaussianNoise, SpatialDropout1D,
                                          SpatialDropout2D, SpatialDropout3D)

@@ -111,6 +111,8 @@ def _dummy(kt, subst):
     batch, other = subst
     shape = tuple((batch if i == 0 else other) if d is None else d
                   for i, d in enumerate(kt.symbolic_shape))
+    if kt.dtype in ("string", "object"):  # text inputs: a dummy token
+        return Tensor(np.full(shape, "a", dtype=object))
     dtype = np.dtype(kt.dtype)
     if dtype.kind in "iub":
         return Tensor(np.zeros(shape, dtype))

@@ -245,7 +245,8 @@ class Functional(Model):
                 out.append(x)
                 continue
             arr = x.value if isinstance(x, Tensor) else np.asarray(x)
-            want = np.dtype(kt.dtype)
+            # Text inputs ("string") pass as numpy str/object arrays, uncast.
+            want = arr.dtype if kt.dtype == "string" else np.dtype(kt.dtype)
             if arr.dtype != want and not (arr.dtype.kind in "iu" and want.kind in "iu"):
                 x = Tensor(arr.astype(want))
             elif not isinstance(x, Tensor):

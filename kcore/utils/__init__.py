@@ -1,4 +1,5 @@
-"""``kcore.utils``: seeding, ``PyDataset``, label/sequence helpers, plotting."""
+"""``kcore.utils``: seeding, ``PyDataset``, label/sequence helpers, datasets from arrays and
+directories, plotting."""
 
 from kcore.backend.random import set_random_seed
 from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,
@@ -6,7 +7,9 @@ from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,
                                          register_keras_serializable)
 from kcore.layers.layer import clear_session
 from kcore.trainers.py_dataset import PyDataset
+from kcore.utils.array_datasets import split_dataset, timeseries_dataset_from_array
 from kcore.utils.arrays import normalize, pad_sequences, to_categorical
+from kcore.utils.file_datasets import image_dataset_from_directory, text_dataset_from_directory
 
 Sequence = PyDataset
 

@@ -1,13 +1,27 @@
-"""Harness cases: the numeric and image preprocessing layers (string layers are exempt, see
-``test_layer_harness.EXEMPT``)."""
+"""Harness cases: the preprocessing layers. Layers whose outputs are indices or counts are
+not differentiable (``grad_check=False``); string layers get string inputs from
+``input_fn``."""
 
-from kcore.layers.preprocessing import (CenterCrop, Normalization, RandomBrightness,
+import numpy as np
+
+from kcore.layers.preprocessing import (CategoryEncoding, CenterCrop, Discretization, Hashing,
+                                        IntegerLookup, Normalization, RandomBrightness,
                                         RandomContrast, RandomCrop, RandomFlip, RandomRotation,
-                                        RandomTranslation, RandomZoom, Rescaling, Resizing)
+                                        RandomTranslation, RandomZoom, Rescaling, Resizing,
+                                        StringLookup, TextVectorization)
 
 from harness import LayerCase
 
 _RANDOM = dict(training_differs=True, random_in_training=True)
+_INDICES = dict(grad_check=False)
+
+
+def _sentences(rng, dtype):
+    return np.array(["The cat sat.", "on the mat", "a cat, a mat"])
+
+
+def _words(rng, dtype):
+    return rng.choice(np.array(["the", "cat", "sat", "on", "mat"]), size=(3, 4))
 
 CASES = [
     LayerCase(Rescaling, {"scale": 0.5, "offset": 1.0}, (2, 3), (2, 3)),
@@ -41,4 +55,28 @@ CASES = [
               (2, 3, 3, 2), (2, 3, 3, 2), **_RANDOM),
     LayerCase(RandomBrightness, {"factor": 0.5, "value_range": (-10, 10), "seed": 1},
               (2, 3, 3, 2), (2, 3, 3, 2), **_RANDOM),
+    LayerCase(Discretization, {"bin_boundaries": [-0.5, 0.0, 0.5]}, (2, 3), (2, 3), **_INDICES),
+    LayerCase(Discretization, {"bin_boundaries": [0.0], "output_mode": "one_hot"}, (2, 3),
+              (2, 3, 2), id="Discretization-one_hot", **_INDICES),
+    LayerCase(CategoryEncoding, {"num_tokens": 5}, (3, 4), (3, 5), input_dtype="int32",
+              **_INDICES),
+    LayerCase(CategoryEncoding, {"num_tokens": 5, "output_mode": "one_hot"}, (3,), (3, 5),
+              input_dtype="int32", id="CategoryEncoding-one_hot", **_INDICES),
+    LayerCase(Hashing, {"num_bins": 4}, (3, 2), (3, 2), input_dtype="int32", **_INDICES),
+    LayerCase(Hashing, {"num_bins": 4, "output_mode": "count", "salt": 7}, (3, 2), (3, 4),
+              input_dtype="int32", id="Hashing-count-salt", **_INDICES),
+    LayerCase(IntegerLookup, {"vocabulary": [0, 2, 4]}, (3, 4), (3, 4), input_dtype="int32",
+              **_INDICES),
+    LayerCase(IntegerLookup, {"vocabulary": [1, 2], "output_mode": "multi_hot"}, (3, 4),
+              (3, 3), input_dtype="int32", id="IntegerLookup-multi_hot", **_INDICES),
+    LayerCase(StringLookup, {"vocabulary": ["the", "cat", "on"]}, (3, 4), (3, 4),
+              input_fn=_words, **_INDICES),
+    LayerCase(StringLookup, {"vocabulary": ["the", "cat"], "output_mode": "count"}, (3, 4),
+              (3, 3), input_fn=_words, id="StringLookup-count", **_INDICES),
+    LayerCase(TextVectorization, {"vocabulary": ["the", "cat", "mat"],
+                                  "output_sequence_length": 4}, (3,), (3, 4),
+              input_fn=_sentences, **_INDICES),
+    LayerCase(TextVectorization, {"vocabulary": ["the", "cat"], "output_mode": "count",
+                                  "ngrams": 2}, (3,), (3, 3), input_fn=_sentences,
+              id="TextVectorization-count-bigrams", **_INDICES),
 ]

@@ -7,12 +7,17 @@ when called with ``training=True`` and draw from their own ``SeedGenerator``. La
 learn state from data have ``adapt(data)``.
 """
 
+from kcore.layers.preprocessing.encoding import CategoryEncoding, Discretization
+from kcore.layers.preprocessing.hashing import Hashing
 from kcore.layers.preprocessing.image import CenterCrop, Resizing
 from kcore.layers.preprocessing.image_random import (RandomBrightness, RandomContrast,
                                                      RandomCrop, RandomFlip, RandomRotation,
                                                      RandomTranslation, RandomZoom)
+from kcore.layers.preprocessing.lookups import IntegerLookup, StringLookup
 from kcore.layers.preprocessing.numeric import Normalization, Rescaling
+from kcore.layers.preprocessing.text_vectorization import TextVectorization
 
-__all__ = ["CenterCrop", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
+__all__ = ["CategoryEncoding", "CenterCrop", "Discretization", "Hashing", "IntegerLookup",
+           "StringLookup", "Normalization", "RandomBrightness", "RandomContrast", "RandomCrop",
            "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom", "Rescaling",
-           "Resizing"]
+           "Resizing", "TextVectorization"]
