@@ -13,11 +13,11 @@ import sys
 
 import pluggy
 
+from kcore.hooks import get_plugin_manager, registry
+from kcore.hooks.manager import PLUGINS_GROUP, plugin_entry_points
+
 
 def _plugins_report(out):
-    from kcore.hooks import get_plugin_manager, registry
-    from kcore.hooks.manager import PLUGINS_GROUP, plugin_entry_points
-
     pm = get_plugin_manager()
     dists = {}
 
@@ -67,8 +67,6 @@ def _pluggy_version():
 
 
 def _status(pm, group, name):
-    from kcore.hooks.manager import PLUGINS_GROUP
-
     if group != PLUGINS_GROUP:
         return ""
     if pm.is_blocked(name):

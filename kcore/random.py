@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kcore import ops
 from kcore.backend import config
 from kcore.backend.random import SeedGenerator, get_state, rng, set_state
 from kcore.backend.tensor import Tensor
@@ -76,8 +77,6 @@ def binomial(shape, counts, probabilities, dtype=None, seed=None):
 
 def dropout(inputs, rate, noise_shape=None, seed=None):
     """Zeroes entries with probability ``rate`` and scales the rest by ``1/(1-rate)``."""
-    from kcore import ops
-
     x = inputs.value if isinstance(inputs, Tensor) else np.asarray(inputs)
     shape = x.shape if noise_shape is None else tuple(
         x.shape[i] if d is None else d for i, d in enumerate(noise_shape))

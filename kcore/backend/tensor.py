@@ -6,26 +6,14 @@ watching. A ``Variable`` is a ``Tensor`` whose array is updated in place (``assi
 optimizers never reallocate parameters and views of a variable stay valid.
 """
 
-import itertools
-
 import numpy as np
 
 from kcore.backend import config
 
 _ops = None
-# Bumped whenever a layer gains a sub-layer or weight, or a trainable flag changes; layers
-# cache their sub-layer/weight lists per version (see kcore.layers.layer).
-structure_version = [0]
-_bumps = itertools.count(1)
-
-
-def bump_structure_version():
-    """Invalidates every layer's cached sub-layer and weight lists.
-
-    ``next`` on a counter is atomic, so concurrent bumps from several threads never leave
-    the version at a value some cache was built for before the change.
-    """
-    structure_version[0] = next(_bumps)
+# How many times any Variable's `trainable` flag changed. Caches of trainable-variable lists
+# (kcore.layers keeps them per layer) compare it to know when to rebuild.
+trainable_flag_changes = [0]
 # numpy's dtype.name is slow (it builds the string each time); dtypes are few and hashable.
 _DTYPE_NAMES = {}
 
@@ -306,7 +294,7 @@ class Variable(Tensor):
     @trainable.setter
     def trainable(self, value):
         self._trainable = bool(value)
-        bump_structure_version()
+        trainable_flag_changes[0] += 1
 
     @property
     def overwrite_with_gradient(self):

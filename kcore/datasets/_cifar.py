@@ -21,6 +21,8 @@ import tarfile
 
 import numpy as np
 
+from kcore.backend import config
+
 PIXELS = 3 * 32 * 32
 
 
@@ -54,15 +56,8 @@ def decode_records(raw: bytes, n_labels: int, where: str):
 
 
 def image_data_format() -> str:
-    """kcore's configured image data format, ``"channels_last"`` if unset."""
-    try:
-        from kcore.backend import image_data_format as get
-    except (ImportError, AttributeError):
-        try:
-            from kcore.backend.config import image_data_format as get
-        except (ImportError, AttributeError):
-            return "channels_last"
-    return get()
+    """kcore's configured image data format."""
+    return config.image_data_format()
 
 
 def arrange(images: np.ndarray) -> np.ndarray:

@@ -39,6 +39,9 @@ import warnings
 import pluggy
 
 from kcore.hooks import hookspecs
+from kcore.hooks.impl_policy import guard as _guard
+from kcore.hooks.impl_policy import is_routine as _is_routine
+from kcore.hooks.impl_policy import parameter_problem as _parameter_problem
 
 
 def _metadata():
@@ -324,57 +327,6 @@ class KcorePluginManager(pluggy.PluginManager):
         """Print every hook call and result to stderr (``KCORE_DEBUG_HOOKS=1``)."""
         self.trace.root.setwriter(sys.stderr.write)
         return self.enable_tracing()
-
-
-def _guard(function, hook_name, plugin_name):
-    """``function`` as called by pluggy, with kcore's promises for ``hook_name``."""
-    where = f"in hook {hook_name} of kcore plugin {plugin_name!r}"
-    if hook_name == "kcore_on_exception":
-        def guarded(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except Exception as err:
-                warnings.warn(f"kcore_on_exception of plugin {plugin_name!r} raised "
-                              f"{type(err).__name__}: {err}; the original exception "
-                              f"propagates.", RuntimeWarning, stacklevel=2)
-    elif hook_name == "kcore_default_callbacks":
-        def guarded(*args, **kwargs):
-            try:
-                result = function(*args, **kwargs)
-            except Exception as exc:
-                exc.add_note(where)
-                raise
-            if not isinstance(result, (list, tuple)) or not all(
-                    callable(getattr(cb, "set_model", None)) for cb in result):
-                raise TypeError(f"kcore_default_callbacks of plugin {plugin_name!r} must "
-                                f"return a list of Callback instances, got {result!r}.")
-            return result
-    else:
-        def guarded(*args, **kwargs):
-            try:
-                return function(*args, **kwargs)
-            except Exception as exc:
-                exc.add_note(where)
-                raise
-    guarded.__name__ = getattr(function, "__name__", hook_name)
-    guarded.__wrapped__ = function
-    return guarded
-
-
-def _is_routine(plugin, attr):
-    static = inspect.getattr_static(plugin, attr, None)
-    return inspect.isroutine(static) or isinstance(static, (staticmethod, classmethod))
-
-
-def _parameter_problem(param):
-    if param.kind is param.KEYWORD_ONLY:
-        return f"has the keyword-only parameter {param.name!r}, which pluggy never passes"
-    if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
-        return f"has the catch-all parameter {param.name!r}, which pluggy never fills"
-    if param.default is not param.empty:
-        return (f"gives the parameter {param.name!r} a default ({param.name}={param.default!r}); "
-                f"pluggy<1.7 silently passes only the default")
-    return None
 
 
 # --- the process-wide manager ------------------------------------------------

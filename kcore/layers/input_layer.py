@@ -13,9 +13,9 @@ import numpy as np
 from kcore.backend import config
 from kcore.backend import autodiff
 from kcore.backend.autodiff import no_recording
-from kcore.backend.tensor import Tensor, structure_version
+from kcore.backend.tensor import Tensor
 from kcore.layers import layer as layer_mod
-from kcore.layers.layer import Layer, _iter_nested
+from kcore.layers.layer import Layer, _iter_nested, structure_version
 
 _ids = itertools.count()
 
@@ -144,7 +144,7 @@ def _snapshot_state(layer):
                if not v.trainable]
     generators = [(g, g.initial_seed, g.get_state()) for lay in layers
                   for g in lay.__dict__.values() if isinstance(g, backend_random.SeedGenerator)]
-    return weights, generators, backend_random.get_state(), structure_version[0]
+    return weights, generators, backend_random.get_state(), structure_version()
 
 
 def _restore_state(saved):
@@ -159,7 +159,7 @@ def _restore_state(saved):
             g._generator = None
         else:
             g.set_state(state)
-    if structure_version[0] == version:
+    if structure_version() == version:
         # Unless the run created weights (lazily built sub-layers: their initializers'
         # draws must stand, or the next model would get the same weights).
         backend_random.set_state(global_state)

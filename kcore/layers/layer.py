@@ -29,8 +29,8 @@ from kcore import initializers as initializers_mod
 from kcore import regularizers as regularizers_mod
 from kcore.backend import config
 from kcore.backend.autodiff import no_recording
-from kcore.backend.tensor import Tensor, Variable, bump_structure_version
-from kcore.backend.tensor import structure_version as _structure_version
+from kcore.backend import tensor as tensor_mod
+from kcore.backend.tensor import Tensor, Variable
 from kcore.layers.input_spec import InputSpec, check_input_spec
 
 _names = {}
@@ -41,10 +41,21 @@ _names_lock = threading.Lock()
 _scope_stack = contextvars.ContextVar("kcore_name_scope", default=())
 _training_flags = contextvars.ContextVar("kcore_training", default=())
 symbolic_depth = contextvars.ContextVar("kcore_symbolic_build", default=0)
-# `_structure_version` is bumped whenever any layer gains a sub-layer, a weight, or changes
-# `trainable`; the cached layer/weight lists below are rebuilt only then, so per-step weight
-# queries cost nothing. (Mutating a list attribute in place after the layer is built is not
-# seen: assign a new list.)
+# Bumped whenever any layer gains a sub-layer, a weight, or changes `trainable`; the cached
+# layer/weight lists below are rebuilt only when it or a variable's trainable flag changed,
+# so per-step weight queries cost nothing. (Mutating a list attribute in place after the
+# layer is built is not seen: assign a new list.)
+_structure_changes = [0]
+
+
+def structure_version():
+    """A number that changes whenever any layer's sub-layers, weights or trainable flags do."""
+    return _structure_changes[0] + tensor_mod.trainable_flag_changes[0]
+
+
+def bump_structure_version():
+    """Invalidates every layer's cached sub-layer and weight lists."""
+    _structure_changes[0] += 1
 # Attributes that hold references but are not children to track.
 _UNTRACKED = frozenset({"_inbound_nodes", "_outbound_nodes", "_call_signature", "_losses",
                         "_parent_names", "_build_shapes", "_input_spec", "_structure_cache",
@@ -159,7 +170,7 @@ class Layer:
     # -- attribute tracking -------------------------------------------------------------
     def __setattr__(self, name, value):
         if isinstance(value, (Layer, Variable, list, tuple, dict)) and name not in _UNTRACKED:
-            bump_structure_version()
+            _structure_changes[0] += 1
         if isinstance(value, Layer) and name not in _UNTRACKED and value is not self:
             tracked = self._layers_tracked
             if not any(value is t for t in tracked):
@@ -193,8 +204,8 @@ class Layer:
 
     def _cached(self, key, compute):
         cache = self.__dict__.get("_structure_cache")
-        if cache is None or cache[0] != _structure_version[0]:
-            cache = (_structure_version[0], {})
+        if cache is None or cache[0] != structure_version():
+            cache = (structure_version(), {})
             object.__setattr__(self, "_structure_cache", cache)
         value = cache[1].get(key)
         if value is None:

@@ -21,6 +21,8 @@ Example:
 import inspect
 
 from kcore.backend import serialization
+from kcore import losses
+from kcore.hooks import registry
 from kcore.losses import (binary_crossentropy, binary_focal_crossentropy,
                           categorical_crossentropy, categorical_focal_crossentropy,
                           categorical_hinge, hinge, huber, kl_divergence, log_cosh,
@@ -84,8 +86,6 @@ def _lookup(name, custom_objects=None):
     if obj is None:
         obj = serialization._find(name, {}, custom_objects)
     if obj is None:
-        from kcore.hooks import registry
-
         obj = registry.resolve(registry.METRICS_GROUP, name,
                                builtin_names=tuple(ALL_OBJECTS_DICT))
     return obj
@@ -95,7 +95,6 @@ def _function_from_config(fn):
     """The function a ``MeanMetricWrapper`` config names (a metric or loss function)."""
     if isinstance(fn, str) and fn in METRIC_FUNCTIONS:
         return METRIC_FUNCTIONS[fn]
-    from kcore import losses
 
     return losses.get(fn)
 
@@ -156,7 +155,6 @@ def __getattr__(name):
     # ``kcore.metrics.AUC`` and other plugin metrics, loaded lazily through the registry.
     if name.startswith("_"):
         raise AttributeError(f"module 'kcore.metrics' has no attribute {name!r}")
-    from kcore.hooks import registry
 
     try:
         obj = registry.resolve(registry.METRICS_GROUP, name,

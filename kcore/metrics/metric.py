@@ -9,28 +9,14 @@ import numpy as np
 
 from kcore.backend import config
 from kcore.backend.tensor import Variable
+from kcore import initializers
 from kcore.losses.loss import auto_name
-
-_BUILTIN_INITIALIZERS = {"zeros": np.zeros, "ones": np.ones}
-
 
 def _initial_value(initializer, shape, dtype):
     if initializer is None:
         initializer = "zeros"
     if isinstance(initializer, str):
-        try:
-            from kcore import initializers
-        except ImportError:
-            initializers = None
-        if initializers is not None:
-            initializer = initializers.get(initializer)
-        elif initializer.lower() in _BUILTIN_INITIALIZERS:
-            return _BUILTIN_INITIALIZERS[initializer.lower()](shape, dtype=dtype)
-        else:
-            raise ValueError(
-                f"Unknown initializer {initializer!r} for a metric variable; kcore.initializers "
-                "is not available, so only 'zeros' and 'ones' can be named."
-            )
+        initializer = initializers.get(initializer)
     if callable(initializer):
         return np.asarray(initializer(tuple(shape), dtype=dtype), dtype=dtype)
     return np.broadcast_to(np.asarray(initializer, dtype=dtype), shape)

@@ -10,6 +10,7 @@ The arithmetic runs in numpy: metrics are updated outside any tape, once per bat
 import numpy as np
 
 from kcore import ops
+from kcore import losses
 from kcore.backend import serialization
 from kcore.losses.loss import squeeze_or_expand_to_same_rank
 from kcore.metrics.metric import Metric
@@ -126,8 +127,6 @@ class Mean(Metric):
 
 
 def _is_builtin_loss(fn):
-    from kcore import losses
-
     return fn in losses.LOSS_FUNCTIONS or type(fn) in losses.LOSS_CLASSES
 
 

@@ -18,6 +18,7 @@ from kcore.ops.math import (abs, add, clip, divide, erf, expm1, log, maximum, mi
                             negative, rsqrt, square, subtract, tanh, where)
 from kcore.ops.reductions import max as _reduce_max, mean, norm, sum
 from kcore.ops.shape import reshape, squeeze
+from kcore.ops.shape import moveaxis
 
 __all__ = [
     "relu", "relu6", "sigmoid", "hard_sigmoid", "hard_silu", "hard_swish", "softmax",
@@ -387,8 +388,6 @@ def multi_hot(inputs, num_classes, axis=-1, dtype=None, sparse=False):
     oh = one_hot(inputs, num_classes, axis=-1, dtype=dtype)
     out = _reduce_max(oh, axis=-2 if np.ndim(as_array(inputs)) > 1 else 0)
     if axis not in (-1, as_array(out).ndim - 1):
-        from kcore.ops.shape import moveaxis
-
         out = moveaxis(out, -1, axis)
     return out
 

@@ -10,6 +10,9 @@ from kcore.backend.autodiff import nondifferentiable, primitive
 from kcore.backend.tensor import Tensor
 from kcore.ops.core import as_array, as_float as _float, cast, stop_gradient
 from kcore.ops.logic import isfinite, not_equal
+from kcore.ops.math import maximum
+from kcore.ops.math import minimum
+from kcore.ops.shape import reshape
 from kcore.ops.math import (abs, add, divide, exp, log, multiply, power, sqrt, square, subtract,
                             where)
 
@@ -100,14 +103,10 @@ def min(x, axis=None, keepdims=False, initial=None):
 
 
 def _maximum_initial(out, initial):
-    from kcore.ops.math import maximum
-
     return maximum(out, initial)
 
 
 def _minimum_initial(out, initial):
-    from kcore.ops.math import minimum
-
     return minimum(out, initial)
 
 
@@ -176,8 +175,6 @@ def logsumexp(x, axis=None, keepdims=False):
 
 
 def _squeeze(x, axis):
-    from kcore.ops.shape import reshape
-
     shape = as_array(x).shape
     axes = _axes(axis, len(shape))
     return reshape(x, tuple(n for i, n in enumerate(shape) if i not in axes))
@@ -225,8 +222,6 @@ def cumsum(x, axis=None, dtype=None):
     """Cumulative sum along ``axis`` (``None``: over the flattened array)."""
     x = x if dtype is None else cast(x, dtype)
     if axis is None:
-        from kcore.ops.shape import reshape
-
         x, axis = reshape(x, (-1,)), 0
     return _cumsum(x, axis=axis)
 
@@ -246,8 +241,6 @@ def cumprod(x, axis=None, dtype=None):
     """Cumulative product along ``axis``. Its gradient assumes non-zero ``x`` (as TF)."""
     x = x if dtype is None else cast(x, dtype)
     if axis is None:
-        from kcore.ops.shape import reshape
-
         x, axis = reshape(x, (-1,)), 0
     return _cumprod(x, axis=axis)
 
@@ -309,7 +302,5 @@ def average(x, axis=None, weights=None):
     w = weights if hasattr(weights, "value") else as_array(weights)
     xa, wa = as_array(x), as_array(w)
     if wa.ndim == 1 and xa.ndim > 1 and axis is not None:
-        from kcore.ops.shape import reshape
-
         w = reshape(w, [-1 if i == axis % xa.ndim else 1 for i in range(xa.ndim)])
     return divide(sum(multiply(x, w), axis=axis), sum(multiply(w, np.ones_like(xa)), axis=axis))

@@ -30,6 +30,7 @@ from kcore.backend.autodiff import no_recording
 from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
 from kcore.backend.tensor import Tensor, Variable
 from kcore.optimizers import clipping
+from kcore.optimizers import schedules
 from kcore.optimizers.schedules import LearningRateSchedule
 from kcore.optimizers.schedules import serialize as _serialize_schedule
 
@@ -553,7 +554,11 @@ class Optimizer:
             variable.assign(np.asarray(store[str(i)]))
 
     def get_config(self):
-        """The constructor arguments; ``learning_rate`` is a float or a schedule's config."""
+        """The constructor arguments; ``learning_rate`` is a float or a schedule's config.
+
+        kcore adds ``learning_rate_scale`` when it is not 1 (after ``ReduceLROnPlateau``
+        scaled a schedule), so a saved and reloaded optimizer steps exactly as the original.
+        """
         lr = self._learning_rate
         if isinstance(lr, LearningRateSchedule):
             learning_rate = _serialize_schedule(lr)
@@ -569,6 +574,8 @@ class Optimizer:
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **({"learning_rate_scale": self._learning_rate_scale}
+               if self._learning_rate_scale != 1.0 else {}),
         }
 
     @classmethod
@@ -581,13 +588,15 @@ class Optimizer:
         config = dict(config)
         for key in ("is_legacy_optimizer", "jit_compile"):
             config.pop(key, None)
+        scale = config.pop("learning_rate_scale", None)
         if isinstance(config.get("learning_rate"), dict):
-            from kcore.optimizers import schedules
-
             config["learning_rate"] = deserialize_keras_object(
                 config["learning_rate"], module_objects=schedules.ALL_OBJECTS_DICT,
                 custom_objects=custom_objects, printable_module_name="learning rate schedule")
-        return cls(**config)
+        optimizer = cls(**config)
+        if scale is not None:
+            optimizer.learning_rate_scale = scale
+        return optimizer
 
     def __repr__(self):
         return f"<{type(self).__name__} name={self.name!r}, learning_rate={float(self.learning_rate):g}>"

@@ -7,9 +7,14 @@ step is ``train_step``, which users may override as in Keras's "customizing what
 fit" guide.
 """
 
+from kcore import metrics as metrics_mod
+from kcore import ops, optimizers
 from kcore.backend.autodiff import GradientTape, no_recording
+from kcore.backend.random import SeedGenerator
 from kcore.hooks.step import StepContext
+from kcore.metrics import Metric
 from kcore.trainers import data_adapters, validation
+from kcore.trainers.compile_utils import CompileLoss, CompileMetrics
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.fit_run import FitRun
 from kcore.trainers.logs import batch_size_of, pythonify_logs, to_numpy
@@ -64,10 +69,6 @@ class Trainer:
             run_eagerly, steps_per_execution, jit_compile, auto_scale_loss: accepted for
                 Keras compatibility (kcore always runs eagerly, one step at a time).
         """
-        from kcore import metrics as metrics_mod
-        from kcore import optimizers
-        from kcore.trainers.compile_utils import CompileLoss, CompileMetrics
-
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         output_names = self._output_names_for_compile()
@@ -110,8 +111,6 @@ class Trainer:
             out.append(self._compile_metrics)
         if self._compile_loss is not None:
             out.extend(self._compile_loss.trackers)
-        from kcore.metrics import Metric
-
         for layer in self._flatten_layers(include_self=False):
             for value in layer.__dict__.values():
                 if isinstance(value, Metric) and not any(value is m for m in out):
@@ -181,8 +180,6 @@ class Trainer:
             total = self._compile_loss(y, y_pred, sample_weight)
         extra = self.losses
         if extra:
-            from kcore import ops
-
             reg = extra[0]
             for item in extra[1:]:
                 reg = ops.add(reg, item)
@@ -306,8 +303,6 @@ class Trainer:
 
     def _seed_generators(self):
         """Every layer's ``SeedGenerator`` (their streams are part of the fit state)."""
-        from kcore.backend.random import SeedGenerator
-
         found = []
         for layer in self._flatten_layers():
             for value in layer.__dict__.values():

@@ -294,3 +294,24 @@ def test_misspelled_plugin_hook_fails_fit():
     with pytest.raises(pluggy.PluginValidationError, match="kcore_on_epoch_ned"):
         make_model().fit(x, y, epochs=1, verbose=0)
     get_plugin_manager().unregister(name="typo")
+
+
+def test_keys_a_plugin_adds_at_epoch_end_reach_history():
+    class AddsKey:
+        @hookimpl
+        def kcore_on_epoch_end(self, epoch, logs):
+            logs["plugin_key"] = float(epoch) * 10
+            logs["loss"] = -1.0  # a changed value is recorded as changed
+
+    class ReadsHistory(Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.lengths = getattr(self, "lengths", []) + [
+                len(self.model.history.history.get("loss", []))]
+
+    get_plugin_manager().register(AddsKey(), name="adds-key")
+    x, y = make_data()
+    reader = ReadsHistory()
+    history = make_model().fit(x, y, epochs=3, batch_size=4, verbose=0, callbacks=[reader])
+    assert history.history["plugin_key"] == [0.0, 10.0, 20.0]
+    assert history.history["loss"] == [-1.0, -1.0, -1.0]
+    assert reader.lengths == [0, 1, 2]  # during on_epoch_end: the epochs before, as in Keras

@@ -107,3 +107,24 @@ def test_ambiguous_alias_is_an_error(make_dist):
     assert registry.resolve("kcore.metrics", "thing").__module__ == "kcoretest_b"
     with pytest.raises(ValueError, match="ambiguous"):
         registry.resolve("kcore.metrics", "THING")
+
+
+def test_providers_table_matches_the_plugins_entry_points():
+    """``registry.PROVIDERS`` (used when a plugin is *not* installed) repeats what the
+    plugins' ``pyproject.toml`` files declare; this keeps the two equal."""
+    import pathlib
+    import tomllib
+
+    root = pathlib.Path(__file__).resolve().parents[2] / "plugins"
+    declared = {}
+    for pyproject in sorted(root.glob("*/pyproject.toml")):
+        project = tomllib.loads(pyproject.read_text())["project"]
+        for group in (registry.CALLBACKS_GROUP, registry.METRICS_GROUP):
+            for name in project.get("entry-points", {}).get(group, {}):
+                declared[name] = project["name"]
+    assert declared, f"no plugin pyproject.toml found under {root}"
+    canonical = {name: dist for name, dist in declared.items() if name[0].isupper()}
+    assert canonical == registry.PROVIDERS
+    normalized = {name.replace("_", "").lower(): dist for name, dist in registry.PROVIDERS.items()}
+    for alias, dist in declared.items():
+        assert normalized.get(alias.replace("_", "").lower()) == dist, alias
