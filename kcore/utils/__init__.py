@@ -1,5 +1,8 @@
-"""``kcore.utils``: seeding, ``PyDataset``, label/sequence helpers, datasets from arrays and
-directories, plotting."""
+"""``kcore.utils``: seeding, ``PyDataset``, label/sequence helpers, datasets, plotting.
+
+Datasets come from arrays (``timeseries_dataset_from_array``, ``split_dataset``) and from
+directories of images or text files.
+"""
 
 from kcore.backend.random import set_random_seed
 from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,

@@ -65,6 +65,19 @@ def check_choice(layer_name, arg, value, choices):
     return value
 
 
+def salt_pair(layer_name, salt):
+    """Keras's ``salt`` argument as a ``[key0, key1]`` SipHash key (``None`` stays)."""
+    if salt is None:
+        return None
+    if isinstance(salt, (tuple, list)) and len(salt) == 2 and all(
+            isinstance(s, (int, np.integer)) and not isinstance(s, bool) for s in salt):
+        return [int(s) for s in salt]
+    if isinstance(salt, (int, np.integer)) and not isinstance(salt, bool):
+        return [int(salt), int(salt)]
+    raise ValueError(f"{layer_name}: `salt` must be an int or a pair of ints; received "
+                     f"{salt!r}.")
+
+
 def _as_integers(layer, inputs):
     x = raw(inputs)
     if x.dtype.kind == "f" and np.any(x != np.floor(x)):

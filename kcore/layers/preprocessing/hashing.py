@@ -5,7 +5,7 @@ import numpy as np
 from kcore.backend.tensor import Tensor
 from kcore.layers.layer import Layer
 from kcore.layers.preprocessing import string_hash
-from kcore.layers.preprocessing.encoding import check_choice, encode, raw
+from kcore.layers.preprocessing.encoding import check_choice, encode, raw, salt_pair
 
 
 class Hashing(Layer):
@@ -46,14 +46,7 @@ class Hashing(Layer):
                              f"'int64'); received dtype={self.dtype!r}.")
         if sparse:
             raise ValueError("Hashing: sparse=True is not supported by kcore.")
-        if salt is not None:
-            if isinstance(salt, (tuple, list)) and len(salt) == 2:
-                salt = [int(s) for s in salt]
-            elif isinstance(salt, int) and not isinstance(salt, bool):
-                salt = [salt, salt]
-            else:
-                raise ValueError("Hashing: `salt` must be an int or a pair of ints; received "
-                                 f"{salt!r}.")
+        salt = salt_pair("Hashing", salt)
         self.num_bins = int(num_bins)
         self.mask_value = mask_value
         self.salt = salt

@@ -21,9 +21,8 @@ import numpy as np
 from kcore.backend import config
 from kcore.backend.tensor import Tensor
 from kcore.layers.layer import Layer
-from kcore.layers.preprocessing import string_hash
 from kcore.layers.preprocessing.adapt_data import batches
-from kcore.layers.preprocessing.encoding import check_choice, encode, raw
+from kcore.layers.preprocessing.encoding import check_choice, encode, raw, salt_pair
 
 _MODES = ("int", "one_hot", "multi_hot", "count", "tf_idf")
 
@@ -39,33 +38,10 @@ class IndexLookup(Layer):
         kwargs.pop("has_input_vocabulary", None)
         kwargs.pop("dtype", None)
         super().__init__(name=name, **kwargs)
-        cls = type(self).__name__
         output_mode = {"binary": "multi_hot", "tf-idf": "tf_idf"}.get(output_mode, output_mode)
-        check_choice(cls, "output_mode", output_mode, _MODES)
-        check_choice(cls, "oov_method", oov_method, ("floormod", "farmhash"))
-        if max_tokens is not None and max_tokens <= 1:
-            raise ValueError(f"{cls}: `max_tokens` must be > 1 (or None); received "
-                             f"{max_tokens}.")
-        if pad_to_max_tokens and max_tokens is None:
-            raise ValueError(f"{cls}: pad_to_max_tokens=True needs `max_tokens`.")
-        if num_oov_indices < 0:
-            raise ValueError(f"{cls}: `num_oov_indices` must be >= 0; received "
-                             f"{num_oov_indices}.")
-        if invert and output_mode != "int":
-            raise ValueError(f"{cls}: invert=True needs output_mode='int'; received "
-                             f"{output_mode!r}.")
-        if sparse:
-            raise ValueError(f"{cls}: sparse=True is not supported by kcore.")
-        if idf_weights is not None and output_mode != "tf_idf":
-            raise ValueError(f"{cls}: `idf_weights` is only used with output_mode='tf_idf'.")
-        if salt is not None:
-            if isinstance(salt, (tuple, list)) and len(salt) == 2:
-                salt = [int(s) for s in salt]
-            elif isinstance(salt, int) and not isinstance(salt, bool):
-                salt = [salt, salt]
-            else:
-                raise ValueError(f"{cls}: `salt` must be an int or a pair of ints; received "
-                                 f"{salt!r}.")
+        _check_arguments(type(self).__name__, max_tokens, num_oov_indices, invert, output_mode,
+                         sparse, pad_to_max_tokens, oov_method, idf_weights)
+        salt = salt_pair(type(self).__name__, salt)
         self.invert = bool(invert)
         self.max_tokens = max_tokens
         self.num_oov_indices = int(num_oov_indices)
@@ -354,6 +330,25 @@ class IndexLookup(Layer):
         while lines and lines[-1] == "":
             lines.pop()
         self._set_tokens_from_saved(lines)
+
+
+def _check_arguments(cls, max_tokens, num_oov_indices, invert, output_mode, sparse,
+                     pad_to_max_tokens, oov_method, idf_weights):
+    check_choice(cls, "output_mode", output_mode, _MODES)
+    check_choice(cls, "oov_method", oov_method, ("floormod", "farmhash"))
+    if max_tokens is not None and max_tokens <= 1:
+        raise ValueError(f"{cls}: `max_tokens` must be > 1 (or None); received {max_tokens}.")
+    if pad_to_max_tokens and max_tokens is None:
+        raise ValueError(f"{cls}: pad_to_max_tokens=True needs `max_tokens`.")
+    if num_oov_indices < 0:
+        raise ValueError(f"{cls}: `num_oov_indices` must be >= 0; received {num_oov_indices}.")
+    if invert and output_mode != "int":
+        raise ValueError(f"{cls}: invert=True needs output_mode='int'; received "
+                         f"{output_mode!r}.")
+    if sparse:
+        raise ValueError(f"{cls}: sparse=True is not supported by kcore.")
+    if idf_weights is not None and output_mode != "tf_idf":
+        raise ValueError(f"{cls}: `idf_weights` is only used with output_mode='tf_idf'.")
 
 
 def _one_hot_mask(valid, indices):
