@@ -31,6 +31,7 @@ MODULES = [
     "kcore.datasets.fashion_mnist", "kcore.datasets.cifar10", "kcore.datasets.cifar100",
     "kcore.datasets.imdb", "kcore.datasets.reuters", "kcore.datasets.boston_housing",
     "kcore.utils", "kcore.config", "kcore.random", "kcore.saving", "kcore.hooks",
+    "kcore.distribution",
 ]
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _SECTIONS = {"Args:", "Arguments:", "Returns:", "Yields:", "Raises:", "Example:", "Examples:",

@@ -9,7 +9,7 @@ Write ``import kcore as keras`` and use it as Keras::
 
 from kcore import activations, callbacks, config, constraints, datasets, initializers, layers, losses, metrics
 from kcore import models, ops, optimizers, random, regularizers, saving, utils
-from kcore import hooks
+from kcore import distribution, hooks
 from kcore.backend.autodiff import GradientTape
 from kcore.hooks import hookimpl, hookspec
 from kcore.backend.tensor import Tensor, Variable

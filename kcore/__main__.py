@@ -75,7 +75,13 @@ def _status(pm, group, name):
     if plugin is None:
         return "  [not loaded]"
     hooks = sorted(caller.name for caller in pm.get_hookcallers(plugin) or [])
-    return f"  [hooks: {', '.join(hooks) if hooks else 'none'}]"
+    line = f"  [hooks: {', '.join(hooks) if hooks else 'none'}]"
+    status = getattr(plugin, "kcore_plugin_status", None) if "kcore_plugin_status" in hooks else None
+    if status is not None:
+        text = status()
+        if text:
+            line += f"\n    {text}"
+    return line
 
 
 def main(argv=None):

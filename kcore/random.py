@@ -5,6 +5,7 @@ import numpy as np
 from kcore import ops
 from kcore.backend import config
 from kcore.backend.random import SeedGenerator, get_state, rng, set_state
+from kcore.backend.sharding import batch_draw_shape
 from kcore.backend.tensor import Tensor
 
 __all__ = ["SeedGenerator", "get_state", "set_state", "normal", "uniform", "truncated_normal", "dropout", "shuffle",
@@ -15,10 +16,22 @@ def _dtype(dtype):
     return np.dtype(config.standardize_dtype(dtype))
 
 
+def _draw(shape, draw):
+    """``draw(shape)``; inside a data-parallel step, this worker's rows of the global draw.
+
+    See ``kcore.backend.sharding``: every worker draws the whole global batch's numbers
+    (so its stream advances as one process's) and keeps its own rows.
+    """
+    shape, rows = batch_draw_shape(shape)
+    out = draw(shape)
+    return out if rows is None else out[rows]
+
+
 def normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Samples from a normal distribution."""
     dt = _dtype(dtype)
-    x = rng(seed).standard_normal(tuple(shape), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    gen, kind = rng(seed), dt if dt in (np.float32, np.float64) else np.float64
+    x = _draw(shape, lambda s: gen.standard_normal(s, dtype=kind))
     return Tensor((x * stddev + mean).astype(dt, copy=False))
 
 
@@ -27,7 +40,8 @@ def uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     dt = _dtype(dtype)
     if dt.kind in "iu":
         return randint(shape, minval, maxval, dtype=dt, seed=seed)
-    x = rng(seed).random(tuple(shape), dtype=dt if dt in (np.float32, np.float64) else np.float64)
+    gen, kind = rng(seed), dt if dt in (np.float32, np.float64) else np.float64
+    x = _draw(shape, lambda s: gen.random(s, dtype=kind))
     return Tensor((x * (maxval - minval) + minval).astype(dt, copy=False))
 
 
@@ -35,18 +49,22 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """Normal samples, redrawn until within two standard deviations of the mean."""
     dt = _dtype(dtype)
     gen = rng(seed)
-    shape = tuple(shape)
-    x = gen.standard_normal(shape)
-    bad = np.abs(x) > 2.0
-    while bad.any():
-        x[bad] = gen.standard_normal(int(bad.sum()))
+
+    def draw(shape):
+        x = gen.standard_normal(shape)
         bad = np.abs(x) > 2.0
-    return Tensor((x * stddev + mean).astype(dt))
+        while bad.any():
+            x[bad] = gen.standard_normal(int(bad.sum()))
+            bad = np.abs(x) > 2.0
+        return x
+
+    return Tensor((_draw(shape, draw) * stddev + mean).astype(dt))
 
 
 def randint(shape, minval, maxval, dtype="int32", seed=None):
     """Random integers from ``[minval, maxval)``."""
-    return Tensor(rng(seed).integers(minval, maxval, size=tuple(shape)).astype(_dtype(dtype)))
+    gen = rng(seed)
+    return Tensor(_draw(shape, lambda s: gen.integers(minval, maxval, size=s)).astype(_dtype(dtype)))
 
 
 def categorical(logits, num_samples, dtype="int32", seed=None):
@@ -80,7 +98,8 @@ def dropout(inputs, rate, noise_shape=None, seed=None):
     x = inputs.value if isinstance(inputs, Tensor) else np.asarray(inputs)
     shape = x.shape if noise_shape is None else tuple(
         x.shape[i] if d is None else d for i, d in enumerate(noise_shape))
-    keep = rng(seed).random(shape, dtype=np.float32) >= rate
+    gen = rng(seed)
+    keep = _draw(shape, lambda s: gen.random(s, dtype=np.float32)) >= rate
     mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - rate), dtype=x.dtype)
     return ops.multiply(inputs, mask)
 

@@ -24,6 +24,7 @@ LAYERS = {
     "kcore.losses": 3, "kcore.metrics": 3, "kcore.optimizers": 3,
     "kcore.layers": 4,
     "kcore.hooks": 5,
+    "kcore.distribution": 5,  # asks the plugin manager (hook kcore_distribution)
     "kcore.saving": 6, "kcore.callbacks": 6,
     "kcore.models": 7, "kcore.trainers": 7,
     "kcore.utils": 8, "kcore.config": 8,

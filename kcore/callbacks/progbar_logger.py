@@ -4,6 +4,7 @@ import sys
 import time
 
 from kcore.callbacks.callback import Callback
+from kcore.distribution import is_rank_zero
 
 
 def resolve_verbose(verbose):
@@ -66,7 +67,8 @@ class ProgbarLogger(Callback):
 
     def set_params(self, params):
         super().set_params(params)
-        self.verbose = resolve_verbose(params.get("verbose", 1))
+        # In a data-parallel run only rank 0 prints.
+        self.verbose = resolve_verbose(params.get("verbose", 1)) if is_rank_zero() else 0
         self.epochs = params.get("epochs", 1)
 
     def on_train_begin(self, logs=None):

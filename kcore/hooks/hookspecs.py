@@ -362,3 +362,131 @@ def kcore_default_callbacks(model, params):
     Returns:
         A list of ``kcore.callbacks.Callback`` instances (possibly empty).
     """
+
+
+# --- Data parallelism (kcore extension; see docs/distributed.md) ------------------
+
+#: Hooks about the process rather than one model: they take no arguments.
+PROCESS_HOOKS = ("kcore_distribution", "kcore_plugin_status")
+#
+# A data-parallel plugin runs the same script in N worker processes. kcore's loop
+# calls these hooks only while a ``fit``/``evaluate``/``predict`` runs, at the same
+# point on every worker, so an implementation may use collective operations in them
+# (every worker reaches the same call). None of them is called per batch unless a
+# plugin implements it; a plugin that is not distributing should not implement them
+# at all (register them only when it distributes).
+
+
+@hookspec(firstresult=True)
+def kcore_distribution():
+    """Describe the data-parallel run this process belongs to.
+
+    Backs ``kcore.distribution`` (``rank()``, ``size()``, ``is_rank_zero()``, ...),
+    which plugins and callbacks use to write files and print on rank 0 only.
+    May be called often: keep it cheap (cache the answer).
+
+    Returns:
+        A ``kcore.distribution.Distribution`` when this process is one worker of
+        a distributed run, ``None`` otherwise (the next plugin is asked).
+    """
+
+
+@hookspec(firstresult=True)
+def kcore_sync_initial_state(model):
+    """Make every worker start ``fit`` from the same state.
+
+    Called once at the start of every ``fit``, before the data is shuffled,
+    the callbacks start or the first batch is read. A data-parallel plugin
+    broadcasts one worker's weights (``model.weights``, when built), optimizer
+    variables (when built) and random state (``kcore.random.get_state()`` and the
+    layers' ``SeedGenerator`` streams), so that shuffling, dropout masks and a
+    model built during the first step agree everywhere. A resume by
+    ``BackupAndRestore`` happens afterwards, from the same files on every worker.
+
+    Args:
+        model: the model about to be trained.
+
+    Returns:
+        ``None`` to let the next implementation run, anything else to claim it.
+    """
+
+
+@hookspec(firstresult=True)
+def kcore_shard_batch(model, data, stage):
+    """Pick this worker's rows of one global batch.
+
+    Called for every batch of ``fit`` (training and validation), ``evaluate`` and
+    ``predict``, before ``train_step``/``test_step``/``predict_step``. ``batch_size``
+    keeps Keras's meaning: it is the global batch. The loop then runs the step on
+    ``shard.data`` with ``shard`` as the current shard
+    (``kcore.distribution.batch_shard()``): random layers draw the global
+    batch's randomness and keep their rows, and ``kcore_reduce_gradients`` can
+    weight this worker's gradients by ``shard.rows / shard.global_rows`` so that
+    the update equals the single-process one for the mean-over-rows losses of
+    ``compile``.
+
+    Args:
+        model: the model concerned.
+        data: the global batch: ``(x, y, sample_weight)`` in training and
+            evaluation, ``(x,)`` in prediction; arrays (or lists/dicts of them)
+            whose first axis is the batch.
+        stage: ``"train"``, ``"test"`` or ``"predict"``.
+
+    Returns:
+        A ``kcore.distribution.BatchShard`` whose ``data`` has the structure of
+        ``data``, or ``None`` to run the whole batch here (the next plugin is
+        asked first).
+    """
+
+
+@hookspec(firstresult=True)
+def kcore_reduce_metric_states(model, variables):
+    """Combine the metric states of all workers, without changing them.
+
+    Called inside a run whenever the loop reads metric results (after every
+    train/test batch and at epoch and evaluation end), on every worker. kcore
+    then computes every metric's ``result()`` from the returned global states
+    and puts the worker's own accumulators back, so results such as AUC or
+    precision are exact (computed from the summed confusion counts, not
+    averaged), and each worker keeps accumulating only its own rows.
+
+    Args:
+        model: the model concerned.
+        variables: the state variables of ``model.metrics``, in order; each has
+            ``value`` (``np.ndarray``) and ``aggregation`` (``"sum"``, ``"mean"``,
+            ``"only_first_replica"`` or ``"none"``, as in Keras).
+
+    Returns:
+        A list of arrays, one per variable and of its shape: the global states;
+        or ``None`` to pass.
+    """
+
+
+@hookspec(firstresult=True)
+def kcore_gather_outputs(model, outputs, shard):
+    """Join the workers' predictions of one global batch, in row order.
+
+    Called for every ``predict`` batch that ``kcore_shard_batch`` sharded, after
+    ``predict_step``; ``predict`` returns the gathered outputs on every worker.
+
+    Args:
+        model: the model concerned.
+        outputs: this worker's outputs (numpy arrays in the model's output
+            structure) for rows ``shard.start:shard.stop``.
+        shard: the ``kcore.distribution.BatchShard`` of this batch.
+
+    Returns:
+        The outputs of the whole global batch, same structure; or ``None``.
+    """
+
+
+@hookspec
+def kcore_plugin_status():
+    """A one-line description of this plugin's state for ``python -m kcore plugins``.
+
+    For example the launcher a data-parallel plugin detected. Must be cheap
+    and must not start anything.
+
+    Returns:
+        A string, or ``None`` for nothing to add.
+    """

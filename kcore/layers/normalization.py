@@ -82,8 +82,9 @@ class BatchNormalization(_AffineNormalization):
         beta_regularizer, gamma_regularizer, beta_constraint, gamma_constraint: optional.
         renorm, renorm_clipping, renorm_momentum: batch renormalisation; not supported
             (only ``renorm=False``).
-        synchronized: accepted for compatibility; kcore trains in one process, so it has
-            no effect.
+        synchronized: accepted for compatibility, no effect: in a data-parallel run
+            (kcore-mpi) statistics are each rank's own rows; use
+            ``kcore_mpi.SyncBatchNormalization`` for the global batch's.
 
     Input shape: any, with ``axis`` known. Output shape: the input's.
     Weights: ``gamma (C,)``, ``beta (C,)``, ``moving_mean (C,)``, ``moving_variance (C,)``.

@@ -179,8 +179,9 @@ class CompileLoss:
             if self.trackers:
                 if batch is None:
                     batch = _shape(yp)[0] if _shape(yp) else 1
-                self.trackers[t].update_state(value.value if hasattr(value, "value") else value,
-                                              sample_weight=batch)
+                if batch:  # an empty batch (NaN mean) contributes nothing
+                    self.trackers[t].update_state(
+                        value.value if hasattr(value, "value") else value, sample_weight=batch)
                 t += 1
             total = value if total is None else total + value
         return total

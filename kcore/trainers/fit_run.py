@@ -10,7 +10,7 @@ import numpy as np
 
 from kcore.backend import random as backend_random
 from kcore.backend.autodiff import no_recording
-from kcore.trainers import data_adapters
+from kcore.trainers import data_adapters, distributed
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.logs import pythonify_logs
 from kcore.trainers.runs import Run, make_callback_list, run_test_loop
@@ -34,6 +34,8 @@ class FitRun(Run):
         self.resume_metrics = False
         self.pending_state = None
         self.logs = {}
+        # Before the data is shuffled: workers of a data-parallel run agree on every seed.
+        distributed.sync_initial_state(model)
         self._prepare_data(x, y, sample_weight, batch_size, shuffle, class_weight,
                            steps_per_epoch, validation_split, validation_data, validation_steps,
                            validation_batch_size)
@@ -114,7 +116,8 @@ class FitRun(Run):
             self.steps_run += 1
             self.step = step
             cbs.on_train_batch_begin(step, {})
-            logs = pythonify_logs(model.train_step(batch))
+            with distributed.sharded(model, batch, "train") as batch:
+                logs = pythonify_logs(model.train_step(batch))
             cbs.on_train_batch_end(step, logs)
             if self.stop_requested:
                 break
@@ -161,7 +164,7 @@ class FitRun(Run):
             "rng_state": backend_random.get_state(),
             "layer_rng_states": [g.get_state() for g in model._seed_generators()],
             "data_state": adapter.state_dict() if hasattr(adapter, "state_dict") else None,
-            "metrics": [np.asarray(v.value).tolist() for m in model.metrics for v in m.variables],
+            "metrics": [np.asarray(v).tolist() for v in distributed.metric_states_to_save(model)],
         }
 
     def _apply_fit_state(self, state):
@@ -179,6 +182,7 @@ class FitRun(Run):
         if step and values is not None:
             self._build_compiled_metrics(epoch)
             variables = [v for m in model.metrics for v in m.variables]
+            values = distributed.metric_states_to_resume(values)
             if len(variables) == len(values):
                 for v, value in zip(variables, values):
                     v.assign(np.asarray(value, dtype=v.dtype))

@@ -20,7 +20,7 @@ import numpy as np
 from kcore.backend.autodiff import no_recording
 from kcore.backend.tensor import Tensor
 from kcore.callbacks.callback_list import CallbackList
-from kcore.trainers import data_adapters
+from kcore.trainers import data_adapters, distributed
 from kcore.trainers.logs import concat_batches, pythonify_logs, to_numpy
 
 _RUNS = contextvars.ContextVar("kcore_runs", default=())
@@ -95,7 +95,8 @@ def run_test_loop(model, adapter, callbacks):
     with no_recording():
         for step, batch in adapter.iter_epoch():
             callbacks.on_test_batch_begin(step, {})
-            logs = pythonify_logs(model.test_step(batch))
+            with distributed.sharded(model, batch, "test") as batch:
+                logs = pythonify_logs(model.test_step(batch))
             callbacks.on_test_batch_end(step, logs)
             if model.stop_evaluating:
                 break
@@ -144,7 +145,8 @@ class PredictRun(Run):
             cbs.on_predict_begin({})
             for step, x_batch in self.adapter.iter_inputs():
                 cbs.on_predict_batch_begin(step, {})
-                batch_out = to_numpy(model.predict_step((x_batch,)))
+                with distributed.sharded(model, (x_batch,), "predict") as data:
+                    batch_out = distributed.gather_outputs(model, to_numpy(model.predict_step(data)))
                 outputs.append(batch_out)
                 cbs.on_predict_batch_end(step, {"outputs": batch_out})
                 if model.stop_predicting:

@@ -8,12 +8,12 @@ fit" guide.
 """
 
 from kcore import metrics as metrics_mod
-from kcore import ops, optimizers
+from kcore import distribution, ops, optimizers
 from kcore.backend.autodiff import GradientTape, no_recording
 from kcore.backend.random import SeedGenerator
 from kcore.hooks.step import StepContext
 from kcore.metrics import Metric
-from kcore.trainers import data_adapters, validation
+from kcore.trainers import data_adapters, distributed, validation
 from kcore.trainers.compile_utils import CompileLoss, CompileMetrics
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.fit_run import FitRun
@@ -38,7 +38,6 @@ class Trainer:
         self.history = None
         # A resume point given to set_fit_state() outside a fit, for the next fit only.
         self._resume_request = None
-        self.distribute = _Distribute()
 
     @property
     def stop_training(self):
@@ -53,6 +52,15 @@ class Trainer:
     def stop_training(self, value):
         run = current_run(self, FitRun)
         self._stop_training = run.request_stop(value) if run is not None else bool(value)
+
+    @property
+    def distribute(self):
+        """The ``kcore.distribution.Distribution`` this process trains in (rank 0 of 1 alone).
+
+        Same as ``kcore.distribution.distribution()``; plugins should use
+        ``kcore.distribution.is_rank_zero()``.
+        """
+        return distribution.distribution() or distribution.Distribution(0, 1)
 
     # -- compile ------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None,
@@ -142,12 +150,14 @@ class Trainer:
     def get_metrics_result(self):
         """The current value of every metric, as a flat ``{name: value}`` dict."""
         logs = {}
-        for m in self.metrics:
-            result = m.result()
-            if isinstance(result, dict):
-                logs.update(result)
-            else:
-                logs[m.name] = result
+        metrics = self.metrics
+        with distributed.global_metric_states(self, metrics):
+            for m in metrics:
+                result = m.result()
+                if isinstance(result, dict):
+                    logs.update(result)
+                else:
+                    logs[m.name] = result
         return pythonify_logs(logs)
 
     def get_metric_direction(self, name):
@@ -193,6 +203,13 @@ class Trainer:
             raise ValueError("No targets `y` were given, so the compiled loss cannot be computed.")
         return total
 
+    def _track_loss(self, loss, x):
+        rows = batch_size_of(x)
+        # An empty batch (a worker's share of a global batch smaller than the number of
+        # workers) has a NaN mean loss and contributes nothing.
+        if rows:
+            self._loss_tracker.update_state(loss.value, sample_weight=rows)
+
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics and returns every metric's current result."""
         if self._compile_metrics is not None and y is not None:
@@ -213,7 +230,7 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
                                      training=True)
-        self._loss_tracker.update_state(loss.value, sample_weight=batch_size_of(x))
+        self._track_loss(loss, x)
         if variables is None:
             variables = self.trainable_weights
         grads = [None if g is None else g.value for g in tape.gradient(loss, variables)]
@@ -240,7 +257,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
         loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
-        self._loss_tracker.update_state(loss.value, sample_weight=batch_size_of(x))
+        self._track_loss(loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
     def predict_step(self, data):
@@ -370,10 +387,3 @@ class Trainer:
     # -- compile config (saving) --------------------------------------------------------
     def get_compile_config(self):
         return dict(self._compile_config) if self._compile_config else None
-
-
-class _Distribute:
-    """Rank information for logging/checkpoint plugins (single process: rank 0 of 1)."""
-
-    rank = 0
-    world_size = 1

@@ -13,6 +13,7 @@ import numpy as np
 
 from kcore import ops
 from kcore.backend.random import SeedGenerator
+from kcore.backend.sharding import batch_draw_shape
 from kcore.layers.preprocessing import image_ops
 from kcore.layers.preprocessing.image import (ImageLayer, _positive_int, check_choice,
                                               resize_batch)
@@ -47,7 +48,14 @@ class _RandomImageLayer(ImageLayer):
         self.generator = SeedGenerator(seed)
 
     def _uniform(self, low, high, size):
-        return self.generator.generator.uniform(low, high, size=size)
+        generator = self.generator.generator
+        if size is None:
+            return generator.uniform(low, high)
+        # In a data-parallel step, draw for the global batch and keep this worker's rows
+        # (kcore.backend.sharding), so augmentation equals one process's.
+        shape, rows = batch_draw_shape((size,) if isinstance(size, int) else size)
+        out = generator.uniform(low, high, size=shape)
+        return out if rows is None else out[rows]
 
     def call(self, inputs, training=True):
         x, rank = self._to_batch(inputs)

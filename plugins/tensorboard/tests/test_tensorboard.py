@@ -205,8 +205,24 @@ def test_exception_closes_writers_and_keeps_data(tmp_path, model, data, read_run
     assert [s for s, _ in points(train, "epoch_loss")] == [0]
 
 
-def test_only_rank_zero_writes(tmp_path, model, data):
-    model.distribute.rank = 1
+class _RankOne:
+    """Answers ``kcore_distribution`` as rank 1 of 2 (what kcore-mpi does under mpirun)."""
+
+    @kcore.hookimpl
+    def kcore_distribution(self):
+        return kcore.distribution.Distribution(rank=1, size=2, backend="test")
+
+
+@pytest.fixture
+def rank_one():
+    pm = kcore.hooks.get_plugin_manager()
+    plugin = _RankOne()
+    pm.register(plugin)
+    yield
+    pm.unregister(plugin)
+
+
+def test_only_rank_zero_writes(tmp_path, model, data, rank_one):
     x, y = data
     model.fit(x, y, batch_size=4, epochs=1, verbose=0, validation_split=0.2,
               callbacks=[kcore.callbacks.TensorBoard(log_dir=tmp_path / "logs",

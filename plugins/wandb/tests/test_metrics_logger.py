@@ -154,8 +154,24 @@ def test_no_auto_logging_without_env_var(wandb_offline, model, data, run_dirs):
     assert run_dirs() == []
 
 
-def test_only_rank_zero_logs(wandb_offline, model, data, run_dirs):
-    model.distribute.rank = 1
+class _RankOne:
+    """Answers ``kcore_distribution`` as rank 1 of 2 (what kcore-mpi does under mpirun)."""
+
+    @kcore.hookimpl
+    def kcore_distribution(self):
+        return kcore.distribution.Distribution(rank=1, size=2, backend="test")
+
+
+@pytest.fixture
+def rank_one():
+    pm = kcore.hooks.get_plugin_manager()
+    plugin = _RankOne()
+    pm.register(plugin)
+    yield
+    pm.unregister(plugin)
+
+
+def test_only_rank_zero_logs(wandb_offline, model, data, run_dirs, rank_one):
     model.fit(*data, epochs=1, verbose=0, callbacks=[kcore.callbacks.WandbMetricsLogger()])
     assert run_dirs() == []
 

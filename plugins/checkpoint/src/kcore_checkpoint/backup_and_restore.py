@@ -175,7 +175,7 @@ class BackupAndRestore(kcore.callbacks.Callback):
 
     def _save(self):
         model = self.model
-        if getattr(getattr(model, "distribute", None), "rank", 0) != 0:
+        if not kcore.distribution.is_rank_zero():
             return
         os.makedirs(self.backup_dir, exist_ok=True)
         self._save_index += 1
@@ -210,8 +210,7 @@ class BackupAndRestore(kcore.callbacks.Callback):
                 os.remove(os.path.join(self.backup_dir, name))
 
     def _finish(self):
-        if self.delete_checkpoint and getattr(getattr(self.model, "distribute", None),
-                                              "rank", 0) == 0:
+        if self.delete_checkpoint and kcore.distribution.is_rank_zero():
             shutil.rmtree(self.backup_dir, ignore_errors=True)
 
 

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+import kcore
 from kcore.callbacks import BatchFrequency, MonitorCallback
 
 
@@ -136,7 +137,7 @@ class ModelCheckpoint(MonitorCallback):
             raise IOError(
                 "Please specify a non-directory filepath for ModelCheckpoint. Filepath used "
                 f"is an existing directory: {filepath}")
-        if getattr(getattr(self.model, "distribute", None), "rank", 0) != 0:
+        if not kcore.distribution.is_rank_zero():
             return
         dirname = os.path.dirname(filepath)
         if dirname:

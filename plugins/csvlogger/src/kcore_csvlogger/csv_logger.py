@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+import kcore
 from kcore.callbacks import Callback
 from kcore.saving import atomic_write
 
@@ -80,6 +81,8 @@ class CSVLogger(Callback):
         row = {"epoch": str(epoch)}
         row.update((key, _format(logs[key]) if key in logs else "NA") for key in self.keys)
         self._rows.append(row)
+        if not kcore.distribution.is_rank_zero():
+            return  # every rank keeps the rows (for state_dict); rank 0 writes them
         if self._rewrite:
             self._write_all()
             self._rewrite = False

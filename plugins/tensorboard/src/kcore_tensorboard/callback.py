@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 
+import kcore
 from kcore.callbacks import Callback
 
 # Keys of batch logs that are bookkeeping, not metrics (Keras skips them too).
@@ -137,7 +138,7 @@ class TensorBoard(Callback):
         self.close()
 
     def on_train_begin(self, logs=None):
-        self._enabled = _is_chief(self.model)
+        self._enabled = kcore.distribution.is_rank_zero()
         if not self._enabled:
             return
         self._in_fit = True
@@ -188,7 +189,7 @@ class TensorBoard(Callback):
 
     def on_test_end(self, logs=None):
         if not self._in_fit:
-            self._enabled = _is_chief(self.model)
+            self._enabled = kcore.distribution.is_rank_zero()
         if not self._enabled:
             return
         iterations = getattr(getattr(self.model, "optimizer", None), "iterations", None)
@@ -291,11 +292,6 @@ def _hparam_value(value):
     if isinstance(value, (str, bool, int, float)):
         return value
     return getattr(value, "name", None) or getattr(value, "__name__", None) or repr(value)
-
-
-def _is_chief(model):
-    distribute = getattr(model, "distribute", None)
-    return getattr(distribute, "rank", 0) == 0
 
 
 def _non_negative_int(name, value):

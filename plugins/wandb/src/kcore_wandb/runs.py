@@ -8,6 +8,8 @@ of it at train end finishes it; ``fail`` finishes it with exit code 1 when the
 module-level.
 """
 
+import kcore
+
 _owned = {"run": None, "model": None, "users": set()}
 
 
@@ -90,4 +92,4 @@ def learning_rate(model):
 
 def is_chief(model):
     """Only rank 0 logs when training is distributed."""
-    return getattr(getattr(model, "distribute", None), "rank", 0) == 0
+    return kcore.distribution.is_rank_zero()
