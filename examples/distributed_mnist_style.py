@@ -12,12 +12,15 @@ docs/distributed.md.
 
 import argparse
 import os
+from pathlib import Path
 
 import kcore as keras
 
 parser = argparse.ArgumentParser(description=__doc__)
 parser.add_argument("--smoke", action="store_true", help="train for a few batches only")
-parser.add_argument("--output", default="distributed_output", help="checkpoint and CSV folder")
+parser.add_argument("--output",
+                    default=Path(__file__).resolve().parent / "output" / "distributed_mnist_style",
+                    help="checkpoint and CSV folder (default: examples/output/distributed_mnist_style/)")
 args = parser.parse_args()
 
 dist = keras.distribution
