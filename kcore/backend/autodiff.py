@@ -18,14 +18,17 @@ Nothing is recorded unless a ``GradientTape`` is recording, so inference pays on
 numpy call plus one ``Tensor`` allocation per op.
 """
 
+import contextvars
 import functools
 
 import numpy as np
 
 from kcore.backend.tensor import Tensor, Variable
 
-# Tapes that are currently recording, innermost last.
-_recording = []
+# Tapes recording in this thread / async task, innermost last. An immutable tuple in a
+# context variable: each thread and each asyncio task sees only its own tapes, and
+# `no_recording` in one never touches another's (one ContextVar.get per op).
+_recording = contextvars.ContextVar("kcore_recording_tapes", default=())
 # Every primitive by name: the gradient-check table must cover each one.
 PRIMITIVES = {}
 NONDIFFERENTIABLE = {}
@@ -77,9 +80,10 @@ def primitive(fn):
                 raise
             return res
         res = _wrap(out)
-        if _recording:
+        tapes = _recording.get()
+        if tapes:
             outs = res if type(res) is tuple else (res,)
-            for tape in _recording:
+            for tape in tapes:
                 tape._record(args, outs, vjp, type(res) is tuple)
         return res
 
@@ -168,13 +172,13 @@ class GradientTape:
         self._active = False
 
     def __enter__(self):
-        _recording.append(self)
+        _recording.set(_recording.get() + (self,))
         self._active = True
         return self
 
     def __exit__(self, *exc):
         if self._active:
-            _recording.remove(self)
+            _stop(self)
             self._active = False
         return False
 
@@ -254,8 +258,7 @@ class GradientTape:
         self._used = True
         if self._active and not self.persistent:
             # Keras/TF allow gradient() inside the block; stop recording from here on.
-            if self in _recording:
-                _recording.remove(self)
+            _stop(self)
             self._active = False
         targets = _flatten(target)
         ogs = _flatten(output_gradients) if output_gradients is not None else [None] * len(targets)
@@ -304,34 +307,45 @@ class GradientTape:
         return result
 
 
+def _stop(tape):
+    """Removes ``tape`` from this context's recording tapes (if it is there)."""
+    tapes = _recording.get()
+    if tape in tapes:
+        _recording.set(tuple(t for t in tapes if t is not tape))
+
+
 class _Paused:
     def __init__(self, tape):
         self.tape = tape
 
     def __enter__(self):
-        self.paused = self.tape in _recording
+        self.paused = self.tape in _recording.get()
         if self.paused:
-            _recording.remove(self.tape)
+            _stop(self.tape)
         return self.tape
 
     def __exit__(self, *exc):
         if self.paused and self.tape._active:
-            _recording.append(self.tape)
+            _recording.set(_recording.get() + (self.tape,))
         return False
 
 
 def is_recording():
-    """True when some GradientTape is recording."""
-    return bool(_recording)
+    """True when some GradientTape is recording in this thread / async task."""
+    return bool(_recording.get())
 
 
 class no_recording:
-    """Pauses every active tape (used by inference paths and optimizers)."""
+    """Pauses every tape of this thread / async task (inference paths and optimizers).
+
+    Tapes of other threads and tasks keep recording: the paused set lives in this context.
+    """
 
     def __enter__(self):
-        self._saved = list(_recording)
-        _recording.clear()
+        self._saved = _recording.get()
+        _recording.set(())
 
     def __exit__(self, *exc):
-        _recording.extend(self._saved)
+        # A tape whose block ended (or that computed its gradient) meanwhile stays off.
+        _recording.set(tuple(t for t in self._saved if t._active))
         return False

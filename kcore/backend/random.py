@@ -4,13 +4,22 @@ Every random draw in kcore (initializers, dropout, noise, shuffling) goes throug
 ``rng(seed)``, so ``kcore.utils.set_random_seed(s)`` makes a whole run reproducible.
 ``seed=None`` draws from the global generator; an ``int`` seed gives the same numbers on every
 call (as in Keras); a ``SeedGenerator`` advances its own stream.
+
+The global generator belongs to the thread / async task that called ``set_random_seed``
+(a context variable), so two threads that each seed and train reproduce their runs bit for
+bit. A context that never seeded uses a process-wide generator started from the last
+``set_random_seed`` anywhere (numpy generators are thread-safe).
 """
 
+import contextvars
 import random as _pyrandom
+import threading
 
 import numpy as np
 
-_global_generator = None
+_process_generator = None
+_process_lock = threading.Lock()
+_context_generator = contextvars.ContextVar("kcore_global_generator", default=None)
 
 
 class SeedGenerator:
@@ -67,20 +76,32 @@ class SeedGenerator:
 
 
 def global_generator():
-    """The ``numpy.random.Generator`` used when no seed is given."""
-    global _global_generator
-    if _global_generator is None:
-        _global_generator = np.random.Generator(np.random.PCG64())
-    return _global_generator
+    """The ``numpy.random.Generator`` used when no seed is given (see the module docstring)."""
+    global _process_generator
+    generator = _context_generator.get()
+    if generator is not None:
+        return generator
+    if _process_generator is None:
+        with _process_lock:
+            if _process_generator is None:
+                _process_generator = np.random.Generator(np.random.PCG64())
+    return _process_generator
 
 
 def set_random_seed(seed):
-    """Seeds Python's ``random``, numpy's legacy global state and kcore's global generator."""
-    global _global_generator
+    """Seeds Python's ``random``, numpy's legacy global state and kcore's global generator.
+
+    kcore's generator is set for the calling thread / async task and as the process-wide
+    default of contexts that never seed.
+    """
+    global _process_generator
     seed = int(seed)
     _pyrandom.seed(seed)
     np.random.seed(seed % (2**32))
-    _global_generator = np.random.Generator(np.random.PCG64(seed))
+    # Two streams with the same start: draws in unseeded threads never shift this one's.
+    with _process_lock:
+        _process_generator = np.random.Generator(np.random.PCG64(seed))
+    _context_generator.set(np.random.Generator(np.random.PCG64(seed)))
 
 
 def rng(seed=None):

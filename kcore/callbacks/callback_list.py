@@ -1,6 +1,6 @@
 """``CallbackList``: Keras's callback container, and the training loop's dispatcher.
 
-The fit loop (``kcore.models``) uses it like this::
+The fit loop (``kcore.trainers.fit_run.FitRun``) uses it like this::
 
     cbs = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                        model=model, verbose=verbose, epochs=epochs, steps=steps)

@@ -137,6 +137,9 @@ class KcorePluginManager(pluggy.PluginManager):
         super().__init__("kcore")
         self.strict = _env_flag("KCORE_STRICT_PLUGINS") if strict is None else bool(strict)
         self.gate = {}
+        # Threads register and unregister their fit's adapter concurrently: one at a time,
+        # so that pluggy's hook lists and the gate never mix two changes.
+        self._registration_lock = threading.RLock()
         self.load_failures = []
         self.loaded_plugins = []
         self.dispatcher = None
@@ -157,22 +160,24 @@ class KcorePluginManager(pluggy.PluginManager):
         plugin_name = name or self.get_canonical_name(plugin)
         if plugin is not None and not self.is_blocked(plugin_name):
             self._check_impl_signatures(plugin, plugin_name)
-        result = super().register(plugin, name)
-        if result is not None:
-            self._guard_implementations(plugin, result)
-            if self.dispatcher is not None and plugin is not self.dispatcher:
-                # The dispatcher stays the last registered, so its tryfirst
-                # implementations run before every other one.
-                super().unregister(self.dispatcher)
-                super().register(self.dispatcher, self._dispatcher_name)
-        self._rebuild_gate()
+        with self._registration_lock:
+            result = super().register(plugin, name)
+            if result is not None:
+                self._guard_implementations(plugin, result)
+                if self.dispatcher is not None and plugin is not self.dispatcher:
+                    # The dispatcher stays the last registered, so its tryfirst
+                    # implementations run before every other one.
+                    super().unregister(self.dispatcher)
+                    super().register(self.dispatcher, self._dispatcher_name)
+            self._rebuild_gate()
         return result
 
     def unregister(self, plugin=None, name=None):
-        result = super().unregister(plugin, name)
-        if result is not None and result is self.dispatcher:
-            self.dispatcher = None
-        self._rebuild_gate()
+        with self._registration_lock:
+            result = super().unregister(plugin, name)
+            if result is not None and result is self.dispatcher:
+                self.dispatcher = None
+            self._rebuild_gate()
         return result
 
     def set_dispatcher(self, plugin, name):
@@ -182,9 +187,10 @@ class KcorePluginManager(pluggy.PluginManager):
         ``kcore.callbacks`` installs its adapter this way, through which every
         ``CallbackList`` reaches its Keras callbacks.
         """
-        self.dispatcher, self._dispatcher_name = plugin, name
-        super().register(plugin, name)
-        self._rebuild_gate()
+        with self._registration_lock:
+            self.dispatcher, self._dispatcher_name = plugin, name
+            super().register(plugin, name)
+            self._rebuild_gate()
 
     def _rebuild_gate(self):
         dispatcher = self.dispatcher

@@ -70,7 +70,27 @@ class Embedding(Layer):
         ids = np.asarray(getattr(inputs, "value", inputs))
         if ids.dtype.kind not in "iu":
             ids = ids.astype(np.int32)
+        self.check_ids(ids)
         return ops.take(self.embeddings, ids, axis=0)
+
+    def check_ids(self, ids, where=None):
+        """Raises a clear ``ValueError`` unless every id is in ``[0, input_dim)``.
+
+        (numpy would raise an ``IndexError`` for a large id and silently take the last
+        row for -1.)
+        """
+        if ids.size == 0:
+            return
+        low, high = ids.min(), ids.max()
+        if low >= 0 and high < self.input_dim:
+            return
+        bad = low if low < 0 else high
+        prefix = f"{where}: " if where else ""
+        raise ValueError(
+            f"{prefix}Embedding layer {self.name!r} expects ids in [0, {self.input_dim}) "
+            f"(input_dim={self.input_dim}); received id {bad:g} (ids range from {low:g} to "
+            f"{high:g}). Map unknown tokens to a reserved id (e.g. 1 for out-of-vocabulary) "
+            f"or raise input_dim to at least {int(max(high, 0)) + 1}.")
 
     def compute_mask(self, inputs, previous_mask=None):
         if not self.mask_zero:

@@ -181,7 +181,7 @@ def infer_output_spec(layer, args, kwargs):
     (or 9 and 13 when the small sizes fail);
     output axes whose size differs between the runs are unknown (``None``).
     """
-    layer_mod._state.symbolic = getattr(layer_mod._state, "symbolic", 0) + 1
+    depth = layer_mod.symbolic_depth.set(layer_mod.symbolic_depth.get() + 1)
     saved = _snapshot_state(layer)
     try:
         with no_recording():
@@ -195,7 +195,7 @@ def infer_output_spec(layer, args, kwargs):
             else:
                 raise error
     finally:
-        layer_mod._state.symbolic -= 1
+        layer_mod.symbolic_depth.reset(depth)
         _restore_state(saved)
     if isinstance(layer, Layer):
         layer._clear_losses()

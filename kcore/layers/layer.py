@@ -17,6 +17,7 @@ Calling a layer on a symbolic ``KerasTensor`` (from ``kcore.Input``) records a g
 instead of computing, which is how Functional models are built.
 """
 
+import contextvars
 import inspect
 import re
 import threading
@@ -33,7 +34,13 @@ from kcore.backend.tensor import Tensor, Variable
 from kcore.layers.input_spec import InputSpec, check_input_spec
 
 _names = {}
-_state = threading.local()
+_names_lock = threading.Lock()
+# Per thread and per async task (never module globals): the layers being called or built,
+# innermost last (they give weights their paths), the `training` flag of each enclosing
+# call, and how many symbolic builds (Functional dry runs) are in progress.
+_scope_stack = contextvars.ContextVar("kcore_name_scope", default=())
+_training_flags = contextvars.ContextVar("kcore_training", default=())
+symbolic_depth = contextvars.ContextVar("kcore_symbolic_build", default=0)
 # Bumped whenever any layer gains a sub-layer, a weight, or changes `trainable`; the cached
 # layer/weight lists below are rebuilt only when it or a variable's trainable flag changed,
 # so per-step weight queries cost nothing. (Mutating a list attribute in place after the
@@ -63,38 +70,27 @@ def to_snake_case(name):
 
 def unique_name(base):
     """``dense``, ``dense_1``, ``dense_2``... as Keras names layers."""
-    n = _names.get(base, 0)
-    _names[base] = n + 1
+    with _names_lock:
+        n = _names.get(base, 0)
+        _names[base] = n + 1
     return base if n == 0 else f"{base}_{n}"
 
 
 def clear_session():
     """Resets automatic layer names (``dense``, ``dense_1``, ...), as ``keras.backend.clear_session``."""
-    _names.clear()
-
-
-def _scope():
-    stack = getattr(_state, "scope", None)
-    if stack is None:
-        stack = _state.scope = []
-    return stack
+    with _names_lock:
+        _names.clear()
 
 
 def current_training():
     """The ``training`` flag of the innermost enclosing layer call (``None`` if none)."""
-    stack = getattr(_state, "training", None)
+    stack = _training_flags.get()
     return stack[-1] if stack else None
 
 
-def _training_stack():
-    stack = getattr(_state, "training", None)
-    if stack is None:
-        stack = _state.training = []
-    return stack
-
-
 def in_symbolic_build():
-    return getattr(_state, "symbolic", 0) > 0
+    """True inside a symbolic build (Functional dry run) in this thread / async task."""
+    return symbolic_depth.get() > 0
 
 
 def _dtype_name(dtype):
@@ -421,9 +417,9 @@ class Layer:
         init = initializers_mod.get(initializer)
         var = Variable(init, shape=shape, dtype=dtype, trainable=trainable, autocast=autocast,
                        aggregation=aggregation, name=name or "variable")
-        scope = _scope()
+        scope = _scope_stack.get()
         if not scope or scope[-1] is not self:
-            scope = scope + [self]
+            scope = scope + (self,)
         var.path = "/".join(l.name for l in scope) + "/" + var.name
         var.regularizer = regularizers_mod.get(regularizer)
         var.constraint = constraints_mod.get(constraint)
@@ -556,16 +552,17 @@ class Layer:
         previous_mask = _collect_mask(first)
         if self._call_has_mask and kwargs.get("mask") is None and previous_mask is not None:
             kwargs["mask"] = previous_mask
-        stack = _training_stack()
+        stack = _training_flags.get()
         if not stack and not in_symbolic_build():
             # The outermost call starts fresh: losses added by earlier calls are dropped.
             self._clear_losses()
-        stack.append(training if training is not None else current_training())
+        token = _training_flags.set(
+            stack + (training if training is not None else (stack[-1] if stack else None),))
         try:
             with _NameScope(self):
                 outputs = self.call(*args, **kwargs)
         finally:
-            stack.pop()
+            _training_flags.reset(token)
         if self.activity_regularizer is not None and not in_symbolic_build():
             for out in _iter_nested(outputs):
                 if isinstance(out, Tensor):
@@ -685,14 +682,14 @@ class _NameScope:
         self.layer = layer
 
     def __enter__(self):
-        stack = _scope()
-        self.pushed = not stack or stack[-1] is not self.layer
-        if self.pushed:
-            stack.append(self.layer)
+        stack = _scope_stack.get()
+        self.token = None
+        if not stack or stack[-1] is not self.layer:
+            self.token = _scope_stack.set(stack + (self.layer,))
 
     def __exit__(self, *exc):
-        if self.pushed:
-            _scope().pop()
+        if self.token is not None:
+            _scope_stack.reset(self.token)
         return False
 
 

@@ -69,7 +69,19 @@ class Reshape(Layer):
         self.built = True
 
     def call(self, inputs):
+        self._check_size(tuple(inputs.shape))
         return ops.reshape(inputs, (inputs.shape[0],) + self.target_shape)
+
+    def _check_size(self, input_shape):
+        size = math.prod(input_shape[1:])
+        known = math.prod(d for d in self.target_shape if d != -1)
+        if (size % known == 0) if -1 in self.target_shape else size == known:
+            return
+        need = f"a multiple of {known}" if -1 in self.target_shape else str(known)
+        raise ValueError(
+            f"Reshape layer {self.name!r} cannot reshape samples of shape {input_shape[1:]} "
+            f"({size} values) to target_shape {self.target_shape} ({need} values). Use a "
+            f"target_shape with {size} values in total, or -1 for the axis to infer.")
 
     def compute_output_shape(self, input_shape):
         known = [d for d in self.target_shape if d != -1]

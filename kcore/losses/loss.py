@@ -17,6 +17,7 @@ which fails (or, when ``timesteps == batch``, silently weights the wrong axis).
 """
 
 import re
+import threading
 
 import numpy as np
 
@@ -27,6 +28,7 @@ from kcore.backend import serialization
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
 
 _name_counts = {}
+_name_lock = threading.Lock()
 
 
 def to_snake_case(name):
@@ -43,14 +45,15 @@ def auto_name(class_name):
     Mirrors Keras's ``auto_name``: the snake_case class name, made unique per process.
     """
     base = to_snake_case(class_name)
-    if base not in _name_counts:
-        _name_counts[base] = 1
-        return base
-    i = _name_counts[base]
-    while f"{base}_{i}" in _name_counts:
-        i += 1
-    _name_counts[base] = i + 1
-    _name_counts[f"{base}_{i}"] = 1
+    with _name_lock:
+        if base not in _name_counts:
+            _name_counts[base] = 1
+            return base
+        i = _name_counts[base]
+        while f"{base}_{i}" in _name_counts:
+            i += 1
+        _name_counts[base] = i + 1
+        _name_counts[f"{base}_{i}"] = 1
     return f"{base}_{i}"
 
 

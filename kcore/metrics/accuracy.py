@@ -4,6 +4,7 @@ from kcore import ops
 from kcore.backend import config
 from kcore.losses.loss import squeeze_or_expand_to_same_rank
 from kcore.metrics.reduction import PresetMeanMetricWrapper
+from kcore.ops.nn import check_class_ids
 
 
 def _matches(y_true, y_pred):
@@ -54,6 +55,8 @@ def sparse_categorical_accuracy(y_true, y_pred):
     """
     y_pred = ops.convert_to_tensor(y_pred)
     y_true = ops.convert_to_tensor(y_true, dtype=y_pred.dtype)
+    if y_pred.shape and y_true.value.size:
+        check_class_ids(y_true.value, y_pred.shape[-1], "sparse_categorical_accuracy")
     true_shape = tuple(y_true.shape)
     reshape = len(true_shape) == len(y_pred.shape) and true_shape[-1] == 1
     if reshape:

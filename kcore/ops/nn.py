@@ -5,6 +5,7 @@ are fused primitives: each is computed in its numerically stable form (no overfl
 +-300 in float32) and has a short hand-written VJP. Everything else is composed.
 """
 
+import contextvars
 import math as _math
 
 import numpy as np
@@ -281,11 +282,49 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
         t = t[..., 0]
     if t.dtype.kind not in "iu":
         t = t.astype(np.int64)
+    n = as_array(output).shape[axis]
+    check_class_ids(t, n, "sparse_categorical_crossentropy")
     if from_logits:
         return _sparse_softmax_cross_entropy_with_logits(t, output, axis=axis)
-    n = as_array(output).shape[axis]
     return categorical_crossentropy(one_hot(t, n, axis=axis, dtype=as_array(output).dtype.name),
                                     output, from_logits=False, axis=axis)
+
+
+# Labels that the running computation's loss ignores (``ignore_class``): compiled sparse
+# metrics see them too and must let them pass. Set per fit/evaluate step, per thread.
+ignored_labels = contextvars.ContextVar("kcore_ignored_labels", default=())
+
+
+def check_class_ids(labels, num_classes, what):
+    """Raises a clear ``ValueError`` unless every label is a class index in ``[0, n)``.
+
+    Without it an out-of-range label is an ``IndexError`` deep in numpy, and ``-1``
+    silently trains as the last class.
+
+    Args:
+        labels: integer label array.
+        num_classes: the size of the class axis of the predictions.
+        what: the loss or metric name, for the message.
+    """
+    if labels.size == 0:
+        return
+    low, high = labels.min(), labels.max()
+    if low >= 0 and high < num_classes:
+        return
+    for value in ignored_labels.get():
+        labels = labels[labels != value]
+    if labels.size == 0:
+        return
+    low, high = labels.min(), labels.max()
+    if low >= 0 and high < num_classes:
+        return
+    bad = low if low < 0 else high
+    raise ValueError(
+        f"{what} expects integer class labels in [0, {num_classes}) for predictions with "
+        f"{num_classes} classes; received label {int(bad)} (labels range from {int(low)} to "
+        f"{int(high)}). Fix the labels (e.g. subtract 1 if they start at 1), give the last "
+        f"layer {int(high) + 1} units if there are that many classes, or leave out a 'void' "
+        f"label such as -1 with SparseCategoricalCrossentropy(ignore_class=-1).")
 
 
 # -- normalisation ---------------------------------------------------------------------------

@@ -2,12 +2,23 @@
 
 A crash or an exception while writing leaves the previous file untouched, and readers
 never see a half-written file (``os.replace`` is atomic on POSIX and Windows).
+
+A process killed mid-write cannot remove its temporary, so temporaries carry a name that
+says whose they are — ``<target>.kcore-tmp-<host>-<pid>-<random>`` — and every write into
+a directory first removes the *stale* ones there: written on this host by a process that no
+longer runs (or whose PID now belongs to a process started after the file was last written).
+A temporary of a live writer, or of another host sharing the directory, is never touched.
 """
 
 import contextlib
 import os
+import re
+import secrets
+import socket
 import sys
-import tempfile
+
+TMP_MARKER = ".kcore-tmp-"
+_TMP_PATTERN = re.compile(r"\.kcore-tmp-(?P<host>.+)-(?P<pid>\d+)-[0-9a-f]+$")
 
 
 def _ask_to_overwrite(path):
@@ -36,19 +47,37 @@ def _default_mode():
     return 0o666 & ~mask
 
 
+def _host():
+    # Dashes are fine (the pattern anchors on the PID); path separators are not.
+    return re.sub(r"[^A-Za-z0-9.-]", "_", socket.gethostname() or "host")
+
+
 @contextlib.contextmanager
 def atomic_write(filepath):
-    """Yields a temporary path to write; on success it replaces ``filepath`` atomically.
+    """Yields a temporary path beside ``filepath``; on success it replaces ``filepath``.
+
+    The temporary is removed on any exception; if the process is killed, the next
+    ``atomic_write`` into the same directory removes it. Use it for every file a plugin
+    writes that must never be seen half-written (checkpoints, logs, metadata).
+
+    Args:
+        filepath: the file to create or replace (a ``str`` or path-like); its directory is
+            created if needed. A file that exists keeps its permission bits.
+
+    Yields:
+        The temporary path (``str``) to write the complete new content to.
 
     Example:
-        >>> with atomic_write("model.h5") as tmp:
-        ...     write_everything_to(tmp)
+        >>> with kcore.saving.atomic_write("log.csv") as tmp:
+        ...     with open(tmp, "w") as f:
+        ...         f.write("epoch,loss\\n0,0.5\\n")
     """
     filepath = os.fspath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(filepath) + ".", suffix=".tmp",
-                               dir=directory)
+    remove_stale_temporaries(directory)
+    tmp = f"{filepath}{TMP_MARKER}{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     try:
         yield tmp
@@ -61,6 +90,71 @@ def atomic_write(filepath):
             os.remove(tmp)
         raise
     _fsync_dir(directory)
+
+
+def remove_stale_temporaries(directory):
+    """Removes the temporaries that killed writers left in ``directory``.
+
+    Args:
+        directory: the folder to clean (only ``*.kcore-tmp-<host>-<pid>-*`` files of this
+            host whose writer is gone are removed).
+
+    Returns:
+        The paths removed, as a list.
+    """
+    removed = []
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return removed
+    host = _host()
+    for name in names:
+        if TMP_MARKER not in name:
+            continue
+        match = _TMP_PATTERN.search(name)
+        if match is None or match["host"] != host:
+            continue
+        path = os.path.join(directory, name)
+        if _writer_is_gone(int(match["pid"]), path):
+            with contextlib.suppress(OSError):
+                os.remove(path)
+                removed.append(path)
+    return removed
+
+
+def _writer_is_gone(pid, path):
+    if pid == os.getpid() or os.name == "nt":  # on Windows os.kill(pid, 0) would kill
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    started = _start_time(pid)
+    if started is None:
+        return False
+    state, start = started
+    if state == "Z":  # killed, not yet reaped by its parent
+        return True
+    try:
+        return os.stat(path).st_mtime < start
+    except OSError:
+        return False
+
+
+def _start_time(pid):
+    """``(state, start time as a UNIX time)`` of a live process (Linux), else ``None``."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        with open("/proc/stat") as f:
+            boot = next(int(line.split()[1]) for line in f if line.startswith("btime "))
+        ticks = os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+    # After the command's closing parenthesis: state is field 0, starttime field 19.
+    return fields[0], boot + int(fields[19]) / ticks
 
 
 def _fsync(path):

@@ -116,9 +116,15 @@ def read_json_attr(group, name):
     value = group.attrs.get(name)
     if value is None:
         return None
-    if hasattr(value, "decode"):
-        value = value.decode("utf8")
-    return json.loads(value)
+    try:
+        if hasattr(value, "decode"):
+            value = value.decode("utf8")
+        return json.loads(value)
+    except (UnicodeDecodeError, TypeError, ValueError) as e:
+        raise ValueError(
+            f"{group.file.filename}: the attribute {name!r} of {group.name!r} is not valid "
+            f"JSON ({e}); the file is damaged or was not written by Keras/kcore. Re-save the "
+            f"model from code.") from None
 
 
 def json_default(obj):

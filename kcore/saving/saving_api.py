@@ -125,6 +125,11 @@ def model_from_config(config, custom_objects=None, safe_mode=None, source="the c
             model = deserialize_layer(_normalize_config(config), custom_objects)
     except (ValueError, TypeError) as e:
         raise type(e)(f"Cannot rebuild the model from {source}: {e}") from e
+    except (AttributeError, KeyError, IndexError) as e:
+        # A config of the wrong structure (e.g. a number where a layer dict belongs).
+        raise ValueError(f"Cannot rebuild the model from {source}: its model config has the "
+                         f"wrong structure ({type(e).__name__}: {e}); the file is damaged or "
+                         f"not a Keras model file.") from e
     finally:
         krandom.set_state(state)
     if not isinstance(model, Layer):
@@ -233,7 +238,14 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 f"No model config found in the file at {path!r}: it holds weights only. Build "
                 "the model in code and call model.load_weights() instead."
             )
-        model = model_from_config(config, custom_objects, safe_mode, source=repr(path))
+        if not isinstance(config, dict) or not isinstance(config.get("class_name"), str) or \
+                not isinstance(config.get("config", {}), dict):
+            raise ValueError(
+                f"{path}: the attribute 'model_config' must be a JSON object with a "
+                f"'class_name' string and a 'config' object; received "
+                f"{json.dumps(config)[:120]}. The file is damaged or not a Keras model file.")
+        model = model_from_config(config, custom_objects, safe_mode,
+                                  source=f"the 'model_config' attribute of {path!r}")
         if "model_weights" not in f:
             raise ValueError(f"{path}: the file has a model config but no 'model_weights' group.")
         if not model.built:
@@ -253,9 +265,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             warnings.warn("No training configuration found in the save file, so the model "
                           "was *not* compiled. Compile it manually.", stacklevel=2)
         elif compile:
-            with CustomObjectScope(custom_objects or {}):
-                model.compile(**training_config.compile_args(
-                    train_config, model._output_names_for_compile(), custom_objects))
+            _compile_from(model, train_config, custom_objects, path)
             legacy_h5.load_optimizer_weights(f, model.optimizer, model.trainable_weights, path)
     return model
 
@@ -267,6 +277,20 @@ def _check_built(model, what):
             f"You are {what} a model that has not yet been built. Build it first by calling "
             "it on some data or with model.build(input_shape)."
         )
+
+
+def _compile_from(model, train_config, custom_objects, path):
+    """Compiles ``model`` from the file's ``training_config`` attribute."""
+    try:
+        if not isinstance(train_config, dict):
+            raise TypeError(f"expected a JSON object, got {type(train_config).__name__}")
+        with CustomObjectScope(custom_objects or {}):
+            model.compile(**training_config.compile_args(
+                train_config, model._output_names_for_compile(), custom_objects))
+    except (TypeError, KeyError, AttributeError, IndexError) as e:
+        raise ValueError(
+            f"{path}: the attribute 'training_config' has the wrong structure ({e}); the file "
+            f"is damaged. Load it with compile=False and compile the model in code.") from e
 
 
 def save_weights(model, filepath, overwrite=True, **kwargs):

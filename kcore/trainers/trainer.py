@@ -13,7 +13,7 @@ from kcore.backend.autodiff import GradientTape, no_recording
 from kcore.backend.random import SeedGenerator
 from kcore.hooks.step import StepContext
 from kcore.metrics import Metric
-from kcore.trainers import data_adapters, distributed
+from kcore.trainers import data_adapters, distributed, validation
 from kcore.trainers.compile_utils import CompileLoss, CompileMetrics
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.fit_run import FitRun
@@ -213,7 +213,8 @@ class Trainer:
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
         """Updates the compiled metrics and returns every metric's current result."""
         if self._compile_metrics is not None and y is not None:
-            self._compile_metrics.update_state(y, y_pred, sample_weight)
+            with validation.labels_ignored_by_loss(self):
+                self._compile_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def train_step(self, data):
@@ -276,6 +277,9 @@ class Trainer:
         fraction of the arrays before shuffling, and ``validation_freq`` counts epochs from 1.
         """
         self._assert_compiled("fit")
+        validation.check_fit(self, x, y, sample_weight, batch_size, epochs, steps_per_epoch,
+                             validation_split, validation_data, class_weight, initial_epoch,
+                             validation_steps, validation_batch_size, validation_freq)
         return FitRun(self, x, y, batch_size, epochs, verbose, callbacks, validation_split,
                       validation_data, shuffle, class_weight, sample_weight, initial_epoch,
                       steps_per_epoch, validation_steps, validation_batch_size,
@@ -334,6 +338,7 @@ class Trainer:
         self._assert_compiled("evaluate")
         if kwargs:
             raise ValueError(f"Invalid evaluate() argument(s): {sorted(kwargs)}.")
+        validation.check_evaluate(self, x, y, sample_weight, batch_size, steps)
         logs = EvaluateRun(self, x, y, batch_size, verbose, sample_weight, steps,
                            callbacks).execute()
         return logs if return_dict else self._logs_to_list(logs)
@@ -347,6 +352,7 @@ class Trainer:
     # -- predict ------------------------------------------------------------------------
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for ``x``, batched; numpy arrays in the output structure."""
+        validation.check_predict(self, x, batch_size, steps)
         return PredictRun(self, x, batch_size, verbose, steps, callbacks).execute()
 
     # -- on_batch -----------------------------------------------------------------------

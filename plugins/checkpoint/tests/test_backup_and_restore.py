@@ -163,3 +163,15 @@ def test_mid_epoch_resume_restores_compiled_metrics(tmp_path, data):
     history = new_model().fit(x, y, batch_size=4, epochs=1, verbose=0, shuffle=False,
                               callbacks=[backup])
     assert history.history == reference.history
+
+
+def test_registers_no_plugin_of_its_own(model, data, tmp_path):
+    """It is a plain callback (``runs_last``): no global plugin per instance, nothing left."""
+    pm = kcore.hooks.get_plugin_manager()
+    before = {name for name, _ in pm.list_name_plugin()}
+    backup = kcore.callbacks.BackupAndRestore(tmp_path / "b", save_freq=2,
+                                              delete_checkpoint=False)
+    model.fit(*data, batch_size=4, epochs=2, verbose=0, callbacks=[backup])
+    after = {name for name, _ in pm.list_name_plugin()}
+    assert after - before <= {"kcore-keras-callbacks"}  # the shared adapter, at first use
+    assert (tmp_path / "b" / "training_metadata.json").exists()

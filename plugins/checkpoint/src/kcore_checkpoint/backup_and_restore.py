@@ -225,9 +225,6 @@ def _read(path):
 
 
 def _replace_atomically(path, text):
-    tmp = f"{path}.tmp-{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    with kcore.saving.atomic_write(path) as tmp:
+        with open(tmp, "w") as f:
+            f.write(text)

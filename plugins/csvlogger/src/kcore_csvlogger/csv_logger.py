@@ -8,6 +8,7 @@ import numpy as np
 
 import kcore
 from kcore.callbacks import Callback
+from kcore.saving import atomic_write
 
 
 class CSVLogger(Callback):
@@ -105,18 +106,11 @@ class CSVLogger(Callback):
                               lineterminator="\n", restval="NA")
 
     def _write_all(self):
-        directory = os.path.dirname(os.path.abspath(self.filename))
-        os.makedirs(directory, exist_ok=True)
-        tmp = f"{self.filename}.tmp-{os.getpid()}"
-        try:
+        with atomic_write(self.filename) as tmp:
             with open(tmp, "w", newline="") as f:
                 writer = self._writer(f)
                 writer.writeheader()
                 writer.writerows(self._rows)
-            os.replace(tmp, self.filename)
-        finally:
-            if os.path.exists(tmp):
-                os.remove(tmp)
 
     def _read(self):
         with open(self.filename, newline="") as f:

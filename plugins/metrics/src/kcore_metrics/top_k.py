@@ -57,6 +57,13 @@ def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5, from_sorted_ids=False
     labels = as_array(y_true, None)
     flat = y_pred.reshape(-1, y_pred.shape[-1])
     targets = labels.reshape(-1)
+    if not from_sorted_ids and targets.size and (
+            targets.min() < 0 or targets.max() >= flat.shape[-1]):
+        raise ValueError(
+            f"sparse_top_k_categorical_accuracy expects integer class labels in "
+            f"[0, {flat.shape[-1]}) for predictions with {flat.shape[-1]} classes; received "
+            f"labels from {targets.min():g} to {targets.max():g}. Fix the labels or the "
+            f"number of units of the last layer.")
     if from_sorted_ids:
         matches = np.any(flat[:, :k] == targets.astype(flat.dtype)[:, None], axis=1)
     else:
