@@ -222,6 +222,33 @@ def print_table(title, results):
             print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | - | - | {k[1]:,.0f} / - |")
 
 
+def extras_table(quick, repeats):
+    """1 thread: the MLP epoch vs the same network in hand-written numpy, and the cost of
+    10 no-op batch callbacks on the batch-32 step."""
+    from threadpoolctl import threadpool_limits
+
+    scale = 10 if quick else 1
+    steps = 300 // (3 if quick else 1)
+    x, y = W.mnist_like(60000 // scale)
+    with threadpool_limits(1):
+        bound = compare({"kcore": W.kcore_fit(W.kcore_mlp(), x, y, 128),
+                         "numpy": W.numpy_mlp_epoch(x, y, 128)}, repeats)
+        model = W.kcore_mlp()
+        hooks = compare({"kcore": W.kcore_fit(model, x, y, 32, steps=steps),
+                         "callbacks": W.kcore_fit(model, x, y, 32, steps=steps,
+                                                  callbacks=[W.NoOp() for _ in range(10)])},
+                        repeats, per=steps)
+    print("\n### Extras (1 thread)\n")
+    print("| measurement | kcore | other | ratio or overhead |")
+    print("|---|---|---|---|")
+    print(f"| MLP epoch vs hand-written numpy (the bound for a numpy engine) | "
+          f"{bound['kcore'][0]:.2f} s | numpy {bound['numpy'][0]:.2f} s | "
+          f"{bound['kcore'][0] / bound['numpy'][0]:.2f} |")
+    print(f"| MLP step, batch 32, with 10 no-op batch callbacks | {hooks['kcore'][0] * 1e3:.2f} ms | "
+          f"{hooks['callbacks'][0] * 1e3:.2f} ms | {100 * (hooks['callbacks'][0] / hooks['kcore'][0] - 1):+.1f} % |")
+    return {"numpy_bound": bound, "callbacks": hooks}
+
+
 def print_pairs(default, single):
     print("\n### Summary: kcore / PyTorch\n")
     print("| workload | default threads | 1 thread / 1 thread |")
@@ -248,9 +275,16 @@ def header(have_torch):
           f"numpy {np.__version__}, BLAS: {'; '.join(blas) or '?'}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads by default)"
              if have_torch else ", PyTorch not installed")
-          + f". {env}. kcore malloc tuning: "
-          f"{__import__('kcore.backend.allocator', fromlist=['status']).status}. "
+          + f". {env}. kcore malloc tuning: {_malloc_status()}. "
           f"Load average at start: {load:.2f}.")
+
+
+def _malloc_status():
+    try:
+        from kcore.backend import allocator
+    except ImportError:
+        return "absent (kcore before #16)"
+    return allocator.status
 
 
 def main(argv=None):
@@ -262,6 +296,8 @@ def main(argv=None):
                         help="which thread settings to measure (default both)")
     parser.add_argument("--no-unset-rerun", action="store_true",
                         help="do not rerun with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset")
+    parser.add_argument("--extras", action="store_true",
+                        help="also the numpy-bound and callback-overhead rows (1 thread)")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--no-memory", action="store_true",
                         help="skip the page-fault/memory table (one process per workload)")
@@ -307,6 +343,8 @@ def main(argv=None):
     elif not set_vars:
         print("\nOPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset here: the tables above are "
               "already what users get (OpenBLAS picks its kernel for this CPU).")
+    if args.extras:
+        report["extras"] = extras_table(args.quick, args.repeats)
     if not args.no_memory:
         report["memory"] = memory_table(have_torch, args.quick)
     if args.json:
