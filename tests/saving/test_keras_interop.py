@@ -2,9 +2,10 @@
 
 Keras 3.15.1 (with jax, which its numpy backend imports) is in kcore's ``[test]`` extra, so
 ``make test`` runs this check: a subprocess with ``KERAS_BACKEND=numpy`` (no TensorFlow
-needed) loads kcore-written ``.keras`` and ``.h5`` models and ``.weights.h5``/legacy ``.h5``
-weights, predicts, and reports the restored optimizer state. It skips only where ``keras``
-is not importable (an environment set up without the test extra).
+needed) loads kcore-written ``.keras`` and ``.h5`` models, ``.weights.h5``/legacy ``.h5``
+weights and ``model.to_json()`` output, predicts, and reports the restored optimizer state.
+It skips only where ``keras`` is not importable (an environment set up without the test
+extra).
 
 A second, slow check uses a separate interpreter with Keras 3 + TensorFlow
 (``$KCORE_KERAS_PYTHON``) when one exists.
@@ -51,6 +52,23 @@ class TwoLayer(keras.Model):
         return {"name": self.name, "units": self.units}
 
 
+@keras.saving.register_keras_serializable(package="kcore_tests")
+class Gate(keras.layers.Layer):
+    def __init__(self, bias=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.bias = bias
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(input_shape[-1],), name="gate",
+                                    initializer="ones")
+
+    def call(self, x):
+        return x * keras.ops.sigmoid(self.gate) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "bias": self.bias}
+
+
 def _list(p):
     return p if isinstance(p, (list, tuple)) else [p]
 
@@ -78,9 +96,39 @@ for case in job:
         fresh.set_weights([np.zeros_like(w) for w in fresh.get_weights()])
         fresh.load_weights(case[key])
         res[key] = _predict(fresh, x)
+    if "json" in case:
+        rebuilt = keras.models.model_from_json(open(case["json"]).read())
+        rebuilt.load_weights(case["weights_file"])
+        res["json"] = _predict(rebuilt, x)
     out[case["name"]] = res
 print("RESULT" + json.dumps(out))
 """
+
+
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Gate(kcore.layers.Layer):
+    """A registered custom layer with a weight and a config argument (twin in the script)."""
+
+    def __init__(self, bias=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.bias = bias
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(input_shape[-1],), name="gate",
+                                    initializer="ones")
+
+    def call(self, x):
+        return x * kcore.ops.sigmoid(self.gate) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "bias": self.bias}
+
+
+def custom_layer():
+    inputs = kcore.Input((6,), name="x")
+    hidden = Gate(0.25, name="gate")(kcore.layers.Dense(4, name="d")(inputs))
+    return kcore.Model(inputs, kcore.layers.Dense(3, activation="softmax", name="o")(hidden),
+                       name="custom")
 
 
 def _compiled(model, multi):
@@ -126,6 +174,7 @@ CASES = {
     "rnn": (rnn, rnn_data, False, (".keras", ".h5")),
     # Keras stores no build shape in .h5 files, so only .keras can rebuild it.
     "subclassed": (subclassed, data, False, (".keras",)),
+    "custom_layer": (custom_layer, data, False, (".keras", ".h5")),
 }
 
 
@@ -146,6 +195,9 @@ def _write_cases(tmp_path):
             saving_api.save_model(model, case[key])
         saving_api.save_weights(model, case["weights_file"])
         saving_api.save_weights(model, case["legacy_weights_file"])
+        if name != "subclassed":  # Keras rebuilds only graph models from JSON alone
+            case["json"] = str(tmp_path / f"{name}.json")
+            pathlib.Path(case["json"]).write_text(model.to_json())
         xs = x if isinstance(x, list) else [x]
         case["x"] = [a[:5].tolist() for a in xs]
         case["dtype"] = str(xs[0].dtype)
@@ -168,7 +220,7 @@ def _compare(cases, expected, results):
     for case in cases:
         name, want = case["name"], expected[case["name"]]
         got = results[name]
-        for key in case["models"] + case["weights"]:
+        for key in case["models"] + case["weights"] + (["json"] if "json" in case else []):
             assert len(got[key]) == len(want["pred"]), (name, key)
             for a, b in zip(got[key], want["pred"]):
                 np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6,

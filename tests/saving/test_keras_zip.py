@@ -364,3 +364,16 @@ def test_zipped_false_and_include_optimizer_false_are_refused(tmp_path):
 
 def test_bomb_limits_are_documented():
     assert keras_zip.MAX_EXPANSION == 100 and keras_zip.BOMB_FLOOR_BYTES <= 1 << 28
+
+
+def test_to_json_is_config_json_and_model_from_json_compiles(tmp_path):
+    """As in Keras 3: ``to_json()`` is the ``.keras`` file's ``config.json``, and
+    ``model_from_json`` returns a compiled model (fresh optimizer) when it was compiled."""
+    model = _compile(multi_io(), multi=True)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        assert json.loads(model.to_json()) == json.loads(zf.read("config.json"))
+    clone = kcore.models.model_from_json(model.to_json())
+    assert clone.compiled and isinstance(clone.optimizer, kcore.optimizers.Adam)
+    assert clone.get_compile_config()["loss_weights"] == {"cls": 1.0, "reg": 0.3}
+    assert not kcore.models.model_from_json(multi_io().to_json()).compiled
