@@ -377,3 +377,24 @@ def test_to_json_is_config_json_and_model_from_json_compiles(tmp_path):
     assert clone.compiled and isinstance(clone.optimizer, kcore.optimizers.Adam)
     assert clone.get_compile_config()["loss_weights"] == {"cls": 1.0, "reg": 0.3}
     assert not kcore.models.model_from_json(multi_io().to_json()).compiled
+
+
+def test_hdf5_bomb_in_weights_is_refused_before_reading(saved, tmp_path):
+    """A dataset that declares gigabytes of fill values but stores nothing is refused."""
+    import h5py
+
+    with zipfile.ZipFile(saved) as zf:
+        (tmp_path / "w.h5").write_bytes(zf.read("model.weights.h5"))
+    with h5py.File(tmp_path / "w.h5", "r+") as f:
+        del f["layers/dense/vars/0"]
+        f["layers/dense/vars"].create_dataset("0", shape=(60000, 60000), dtype="float32",
+                                              chunks=(1000, 1000), compression="gzip")
+    bad = _rewrite(saved, tmp_path / "bad.keras",
+                   replace={"model.weights.h5": (tmp_path / "w.h5").read_bytes()})
+    with pytest.raises(ValueError, match=r"shape mismatch.*\(60000, 60000\)"):
+        kcore.models.load_model(bad)
+    from kcore.saving import weights_h5
+
+    with h5py.File(tmp_path / "w.h5", "r") as f:
+        with pytest.raises(ValueError, match=r"declares shape \(60000, 60000\).*bomb"):
+            weights_h5.check_dataset_size(f["layers/dense/vars/0"])
