@@ -237,6 +237,40 @@ def test_assets_round_trip_and_private_directory_removed(tmp_path):
     assert _private_dirs() == before
 
 
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Counter(kcore.layers.Layer):
+    """Keeps a call count outside its variables, saved through save/load_own_variables."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+    def call(self, x):
+        return x * self.w
+
+    def save_own_variables(self, store):
+        store["w"] = self.w.numpy()
+        store["calls"] = np.array(self.calls)
+
+    def load_own_variables(self, store):
+        self.w.assign(store["w"])
+        self.calls = int(store["calls"])
+
+
+def test_save_and_load_own_variables_are_used(tmp_path):
+    model = kcore.Sequential([kcore.Input((3,)), Counter(name="counter")])
+    layer = model.get_layer("counter")
+    layer.w.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    layer.calls = 7
+    model.save(tmp_path / "m.keras")
+    loaded = kcore.models.load_model(tmp_path / "m.keras").get_layer("counter")
+    assert loaded.calls == 7
+    np.testing.assert_array_equal(loaded.w.numpy(), [1.0, 2.0, 3.0])
+
+
 # -- bad archives -------------------------------------------------------------------------
 def _rewrite(src, dst, drop=(), replace=None, add=None):
     """Copies the zip ``src`` to ``dst``, dropping/replacing/adding entries."""

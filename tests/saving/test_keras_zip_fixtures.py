@@ -133,6 +133,18 @@ def test_compiled_fixture_restores_compile_state():
     assert slots and all(np.any(s != 0) for s in slots if s.ndim)
 
 
+def test_compiled_fixture_evaluates_as_keras_does():
+    """Losses, loss weights and per-output metrics are restored: Keras's evaluate numbers."""
+    model = kcore.models.load_model(HERE / "compiled.keras")
+    npz = np.load(HERE / "compiled.npz")
+    results = model.evaluate([npz["step_x0"], npz["step_x1"]], [npz["step_y0"], npz["step_y1"]],
+                             verbose=0, return_dict=True)
+    want = dict(zip(npz["eval_names"].tolist(), npz["eval_values"].tolist()))
+    assert sorted(results) == sorted(want)
+    for key, value in want.items():
+        assert results[key] == pytest.approx(value, rel=1e-5), key
+
+
 def test_compiled_fixture_continues_training_as_keras_does():
     """One more train_on_batch after loading gives Keras's loss and weights."""
     model = kcore.models.load_model(HERE / "compiled.keras")
