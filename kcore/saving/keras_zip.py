@@ -239,9 +239,14 @@ class Archive:
         """Writes the ``assets/`` entries under ``directory`` (names checked on opening)."""
         for name in self.asset_names():
             target = os.path.join(directory, *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(self.read(name))
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(self.read(name))
+            except OSError as e:
+                # e.g. "assets/a" both a file and a folder: no real archive has that.
+                raise ValueError(f"{self.path}: cannot unpack entry {name!r} ({e}); the "
+                                 "archive is damaged.") from None
 
 
 def _check_metadata(archive):

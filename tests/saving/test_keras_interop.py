@@ -69,6 +69,23 @@ class Gate(keras.layers.Layer):
         return {**super().get_config(), "bias": self.bias}
 
 
+@keras.saving.register_keras_serializable(package="kcore_tests")
+class Block(keras.layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = keras.layers.Dense(units, activation="tanh")
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+
+    def call(self, x):
+        return x + self.inner(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 def _list(p):
     return p if isinstance(p, (list, tuple)) else [p]
 
@@ -124,9 +141,29 @@ class Gate(kcore.layers.Layer):
         return {**super().get_config(), "bias": self.bias}
 
 
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Block(kcore.layers.Layer):
+    """A registered custom layer holding a sublayer (twin in the script)."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = kcore.layers.Dense(units, activation="tanh")
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+
+    def call(self, x):
+        return x + self.inner(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 def custom_layer():
     inputs = kcore.Input((6,), name="x")
     hidden = Gate(0.25, name="gate")(kcore.layers.Dense(4, name="d")(inputs))
+    hidden = Block(4, name="block")(hidden)
     return kcore.Model(inputs, kcore.layers.Dense(3, activation="softmax", name="o")(hidden),
                        name="custom")
 
@@ -144,7 +181,8 @@ def _compiled(model, multi):
 def cnn():
     return kcore.Sequential([
         kcore.Input((6, 6, 2)), kcore.layers.Conv2D(3, 3, activation="relu", name="conv"),
-        kcore.layers.MaxPooling2D(2, name="pool"), kcore.layers.Flatten(name="flat"),
+        kcore.layers.BatchNormalization(name="bn"), kcore.layers.MaxPooling2D(2, name="pool"),
+        kcore.layers.Flatten(name="flat"), kcore.layers.Dropout(0.3, name="drop"),
         kcore.layers.Dense(3, activation="softmax", name="out")], name="cnn")
 
 

@@ -301,6 +301,17 @@ def test_unsafe_entry_names_are_refused(saved, tmp_path, entry):
     assert not (tmp_path.parent / "evil.txt").exists()
 
 
+def test_conflicting_asset_entries_are_refused(tmp_path):
+    model = _table_model()
+    model.save(tmp_path / "m.keras")
+    bad = _rewrite(tmp_path / "m.keras", tmp_path / "bad.keras",
+                   add={"assets/layers": b"a file where a folder belongs"})
+    before = _private_dirs()
+    with pytest.raises(ValueError, match=r"bad\.keras: cannot unpack entry 'assets/layers"):
+        kcore.models.load_model(bad)
+    assert _private_dirs() == before
+
+
 def _forge_size(path, entry, size):
     """Rewrites the uncompressed size an entry declares (central directory and local
     header), as a zip bomb does."""
