@@ -103,6 +103,10 @@ for case in job:
     for key in case["models"]:
         model = keras.models.load_model(case[key])
         res[key] = _predict(model, x)
+        if key == "model.keras":  # compiled as kcore compiled it: evaluate agrees
+            ys = [np.asarray(y) for y in case["y"]]
+            res["evaluate"] = {k: float(v) for k, v in model.evaluate(
+                x, ys[0] if len(ys) == 1 else ys, verbose=0, return_dict=True).items()}
         opt = model.optimizer
         res[key + ":optimizer"] = None if opt is None else {
             "class_name": type(opt).__name__,
@@ -174,7 +178,9 @@ def _compiled(model, multi):
     loss = {"cls": "sparse_categorical_crossentropy", "reg": "mean_squared_error"} if multi else \
         "sparse_categorical_crossentropy"
     metrics = {"cls": ["accuracy"]} if multi else ["accuracy"]
-    model.compile(optimizer=kcore.optimizers.Adam(1e-2), loss=loss, metrics=metrics)
+    loss_weights = {"cls": 1.0, "reg": 0.5} if multi else None
+    model.compile(optimizer=kcore.optimizers.Adam(1e-2), loss=loss, metrics=metrics,
+                  loss_weights=loss_weights)
     return model
 
 
@@ -239,8 +245,13 @@ def _write_cases(tmp_path):
         xs = x if isinstance(x, list) else [x]
         case["x"] = [a[:5].tolist() for a in xs]
         case["dtype"] = str(xs[0].dtype)
+        ys = [a[:5] for a in (y if isinstance(y, list) else [y])]
+        case["y"] = [a.tolist() for a in ys]
         pred = model.predict(x, verbose=0)
         expected[name] = {
+            "evaluate": model.evaluate([a[:5] for a in xs] if len(xs) > 1 else xs[0][:5],
+                                       ys if len(ys) > 1 else ys[0], verbose=0,
+                                       return_dict=True),
             "pred": [p[:5] for p in (pred if isinstance(pred, list) else [pred])],
             "iterations": int(model.optimizer.iterations.numpy()),
             "optimizer_variables": [v.numpy() for v in model.optimizer.variables]}
@@ -263,6 +274,10 @@ def _compare(cases, expected, results):
             for a, b in zip(got[key], want["pred"]):
                 np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6,
                                            err_msg=f"{name} {key}")
+        # Keras compiles the .keras model with kcore's losses, loss weights and metrics.
+        assert sorted(got["evaluate"]) == sorted(want["evaluate"]), name
+        for k, v in want["evaluate"].items():
+            assert got["evaluate"][k] == pytest.approx(v, rel=1e-5, abs=1e-6), (name, k)
         # Keras restores the optimizer from .keras (not from .h5: Keras 3.15 drops it there).
         opt = got.get("model.keras:optimizer")
         if opt is not None:
