@@ -16,7 +16,6 @@ import numpy as np
 
 from kcore import activations, ops
 from kcore.backend.config import floatx, image_data_format
-from kcore.datasets._cache import kcore_home
 from kcore.layers.input_layer import Input, KerasTensor
 from kcore.models.functional import Functional
 
@@ -33,8 +32,9 @@ _class_index = None
 
 def model_dirs():
     """Where downloaded model files are looked for: kcore's cache, then Keras's."""
-    return [kcore_home() / "models", Path(os.environ.get("KERAS_HOME") or "~/.keras")
-            .expanduser() / "models"]
+    kcore_home = Path(os.environ.get("KCORE_HOME") or "~/.kcore").expanduser()
+    keras_home = Path(os.environ.get("KERAS_HOME") or "~/.keras").expanduser()
+    return [kcore_home / "models", keras_home / "models"]
 
 
 def _find_cached(fname):
@@ -69,7 +69,8 @@ def preprocess_input(x, data_format=None, mode="caffe"):
         array([1., 1., 1.], dtype=float32)
     """
     if mode not in ("caffe", "tf", "torch"):
-        raise ValueError(f"Expected mode to be one of `caffe`, `tf` or `torch`. Received: mode={mode}")
+        raise ValueError("Expected mode to be one of `caffe`, `tf` or `torch`. "
+                         f"Received: mode={mode}")
     if data_format is None:
         data_format = image_data_format()
     elif data_format not in ("channels_first", "channels_last"):
@@ -219,7 +220,8 @@ def obtain_input_shape(input_shape, default_size, min_size, data_format, require
                              f"Received: input_shape={input_shape}")
         channels = input_shape[0] if channels_first else input_shape[-1]
         if channels != 3 and weights == "imagenet":
-            raise ValueError(f"The input must have 3 channels; Received `input_shape={input_shape}`")
+            raise ValueError("The input must have 3 channels; Received "
+                             f"`input_shape={input_shape}`")
         spatial = input_shape[1:] if channels_first else input_shape[:2]
         if any(d is not None and d < min_size for d in spatial):
             raise ValueError(f"Input size must be at least {min_size}x{min_size}; Received: "

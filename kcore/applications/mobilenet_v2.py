@@ -60,7 +60,8 @@ def _inverted_res_block(inputs, expansion, stride, alpha, filters, block_id):
 def _default_size(input_shape, input_tensor):
     if input_shape is not None and input_tensor is not None:
         if not isinstance(input_tensor, KerasTensor):
-            raise ValueError(f"input_tensor is not a Keras tensor; Received `input_tensor={input_tensor}`")
+            raise ValueError("input_tensor is not a Keras tensor; Received "
+                             f"`input_tensor={input_tensor}`")
         if input_tensor.shape[2] != input_shape[1]:
             raise ValueError("input_tensor.shape[2] must equal input_shape[1]; Received "
                              f"`input_tensor.shape={input_tensor.shape}`, "
@@ -92,7 +93,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         A Functional model.
 
     Example:
-        >>> model = MobileNetV2(weights=None, alpha=0.35, include_top=False, input_shape=(32, 32, 3))
+        >>> model = MobileNetV2(weights=None, alpha=0.35, include_top=False,
+        ...                     input_shape=(32, 32, 3))
         >>> model.output_shape
         (None, 1, 1, 1280)
     """

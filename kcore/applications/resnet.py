@@ -51,8 +51,9 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         fname = (f"{weights_name}_weights_tf_dim_ordering_tf_kernels"
                  f"{'' if include_top else '_notop'}.h5")
         imagenet_file = (fname, _URL + fname)
+    constructor = (weights_name or "ResNet").replace("resnet", "ResNet").replace("v2", "V2")
     return imagenet_utils.build_model(img_input, x, name, weights, input_tensor, imagenet_file,
-                                      name)
+                                      constructor)
 
 
 def residual_block_v1(x, filters, kernel_size=3, stride=1, conv_shortcut=True, name=None):

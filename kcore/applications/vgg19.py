@@ -10,7 +10,8 @@ def VGG19(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
     """VGG19: 16 convolutions in five blocks; arguments as ``kcore.applications.VGG16``.
 
     Example:
-        >>> VGG19(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg").output_shape
+        >>> model = VGG19(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg")
+        >>> model.output_shape
         (None, 512)
     """
     return vgg((2, 2, 4, 4, 4), name, include_top, weights, input_tensor, input_shape, pooling,

@@ -76,3 +76,33 @@ def test_imagenet_weights_are_read_from_the_cache_and_never_downloaded(tmp_path,
         model = _build(spec, "imagenet")
     got = model.predict(model_input(fname, model.input_shape[1:]), verbose=0)
     np.testing.assert_allclose(got, np.asarray(spec["predictions"]), atol=1e-4, rtol=1e-4)
+
+
+def _as_tf_keras_2_file(src, dst):
+    """Rewrites a legacy file with tf.keras 2's conventions, those of the files Keras
+    publishes: byte-string attributes and TensorFlow variable names (``conv1/kernel:0``)."""
+    import h5py
+
+    with h5py.File(src, "r") as f, h5py.File(dst, "w") as out:
+        names = [n.decode() if isinstance(n, bytes) else n for n in f.attrs["layer_names"]]
+        out.attrs["layer_names"] = np.array([n.encode() for n in names], dtype="S")
+        out.attrs["backend"] = b"tensorflow"
+        out.attrs["keras_version"] = b"2.2.4"
+        for name in names:
+            group = out.create_group(name)
+            weight_names = [w.decode() if isinstance(w, bytes) else w
+                            for w in f[name].attrs["weight_names"]]
+            group.attrs["weight_names"] = np.array([f"{w}:0".encode() for w in weight_names],
+                                                   dtype="S")
+            for w in weight_names:
+                group.create_dataset(f"{w}:0", data=np.asarray(f[name][w]))
+
+
+def test_file_with_tf_keras_2_names_loads_as_published_files_do(tmp_path):
+    fname = "mobilenetv2_010_top.h5"
+    spec = FILES[fname]
+    converted = tmp_path / "published_style.h5"
+    _as_tf_keras_2_file(FIXTURES / fname, converted)
+    model = _build(spec, str(converted))
+    got = model.predict(model_input(fname, model.input_shape[1:]), verbose=0)
+    np.testing.assert_allclose(got, np.asarray(spec["predictions"]), atol=1e-4, rtol=1e-4)
