@@ -111,6 +111,11 @@ LAZY_IMPORTS = {
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.saving.h5io", "kcore.backend.serialization"):
         "no cycle: can move to the top of the module (not done yet)",
+    ("kcore.saving.keras_zip", "kcore.models.functional"):
+        "upward: config.json names Functional models as Keras does",
+    ("kcore.saving.keras_zip", "kcore.saving.saving_api"):
+        "cycle: saving_api dispatches .keras to keras_zip, which rebuilds and compiles "
+        "models with saving_api's shared helpers",
     ("kcore.saving.saving_api", "kcore.layers.input_layer"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.saving.saving_api", "kcore.layers.layer"):

@@ -129,7 +129,7 @@ class Model(Trainer, Layer):
 
     # -- saving -------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Saves architecture, weights, compile config and optimizer state (``.h5``)."""
+        """Saves architecture, weights, compile config and optimizer state (``.keras`` or ``.h5``)."""
         from kcore.saving import saving_api
 
         return saving_api.save_model(self, filepath, overwrite=overwrite, zipped=zipped, **kwargs)

@@ -1,9 +1,10 @@
 """``save_model``/``load_model``/``save_weights``/``load_weights``: dispatch by file type.
 
+- ``.keras``: Keras 3's zip format (``keras_zip``), the default for new code; Keras 3 reads
+  kcore's files and kcore reads Keras 3's.
 - ``.h5``/``.hdf5`` models: the legacy Keras HDF5 layout (``legacy_h5``), readable by
   Keras 3 and, for weights, by tf.keras; kcore also reads tf.keras 2 files.
 - ``.weights.h5``: Keras 3's weights layout (``weights_h5``).
-- ``.keras`` (the Keras 3 zip) is not written or read yet: use ``.h5``.
 
 Every file is written to a temporary name and renamed (``atomic``). Loading never runs
 code from the file: deserialization happens inside ``SafeModeScope(safe_mode)``, so a
@@ -16,11 +17,8 @@ import warnings
 
 from kcore.backend import random as krandom
 from kcore.backend.serialization import CustomObjectScope, SafeModeScope, get_registered_name
-from kcore.saving import h5io, legacy_h5, training_config, weights_h5
+from kcore.saving import h5io, keras_zip, legacy_h5, training_config, weights_h5
 from kcore.saving.atomic import atomic_write, may_write
-
-_KERAS_ZIP_HINT = ("The Keras 3 zip format (.keras) is not supported by kcore yet; save to "
-                   "'.h5' instead (Keras 3 and tf.keras load it too).")
 
 
 def _path(filepath):
@@ -151,36 +149,55 @@ def model_from_json(json_string, custom_objects=None):
 
 
 # -- models ---------------------------------------------------------------------------------
-def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs):
-    """Saves architecture, weights, compile arguments and optimizer state to ``.h5``.
+def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
+    """Saves architecture, weights, compile arguments and optimizer state.
+
+    ``.keras`` writes Keras 3's zip format (the default for new code); ``.h5``/``.hdf5``
+    the legacy HDF5 layout. Both are read by Keras 3 and continue training bit for bit
+    when loaded back into kcore.
 
     Args:
         model: the model (Sequential, Functional, or subclassed with ``get_config``).
-        filepath: ending in ``.h5`` or ``.hdf5``.
+        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``.
         overwrite: replace an existing file (otherwise ask, or raise when non-interactive).
-        include_optimizer: also save ``training_config`` and the optimizer state.
+        zipped: ``None`` or ``True`` (kcore writes no unzipped ``.keras`` directories).
+        include_optimizer: (``.h5`` only) also save ``training_config`` and the optimizer
+            state; ``.keras`` files always hold them, as in Keras.
 
     Raises:
-        ValueError: an unsupported suffix (``.keras`` included, for now).
+        ValueError: an unsupported suffix or argument.
         NotImplementedError: a subclassed model without ``get_config()``.
 
     Example:
-        >>> model.save("model.h5")
-        >>> model = kcore.models.load_model("model.h5")
+        >>> model.save("model.keras")
+        >>> model = kcore.models.load_model("model.keras")
     """
     path = _path(filepath)
-    kwargs.pop("zipped", None)
+    include_optimizer = kwargs.pop("include_optimizer", True)
     save_format = kwargs.pop("save_format", None)
     if kwargs:
         raise ValueError(f"save_model: unknown argument(s) {sorted(kwargs)}.")
     if save_format not in (None, "h5", "keras"):
-        raise ValueError(f"save_format={save_format!r} is not supported; use a .h5 filepath.")
+        raise ValueError(f"save_format={save_format!r} is not supported; use a .keras or .h5 "
+                         "filepath.")
     if path.endswith(".keras"):
-        raise ValueError(f"Cannot save to {path!r}: {_KERAS_ZIP_HINT}")
+        if zipped is False:
+            raise ValueError(
+                "When using `zipped=False`, the `filepath` argument should not end in "
+                f"`.keras`; kcore writes zipped .keras files only. Received: filepath={path}")
+        if not include_optimizer:
+            raise ValueError("include_optimizer=False is only supported for .h5 files; a "
+                             ".keras file always holds the optimizer state, as in Keras.")
+        if not may_write(path, overwrite):
+            return
+        with atomic_write(path) as tmp:
+            keras_zip.write(model, tmp)
+        return
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(
-            f"Invalid filepath extension for saving. Please add the `.h5` (or `.hdf5`) "
-            f"extension (kcore saves Keras's HDF5 format). Received: filepath={path}"
+            "Invalid filepath extension for saving. Please add either a `.keras` extension "
+            "for the native Keras format (recommended) or a `.h5` extension (legacy HDF5). "
+            f"Received: filepath={path}"
         )
     if not may_write(path, overwrite):
         return
@@ -204,32 +221,34 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True, **kwargs
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved by kcore, Keras 3 or tf.keras 2 (``.h5``).
+    """Loads a model saved by kcore, Keras 3 (``.keras``, ``.h5``) or tf.keras 2 (``.h5``).
 
     With ``compile=True`` the model is compiled as saved and its optimizer state restored,
     so training continues exactly where it stopped.
 
     Args:
-        filepath: a ``.h5``/``.hdf5`` file.
+        filepath: a ``.keras`` or ``.h5``/``.hdf5`` file.
         custom_objects: ``{name: class or function}`` for custom layers, losses, ...
-        compile: compile the model from the file's ``training_config``.
+        compile: compile the model as it was compiled when saved.
         safe_mode: refuse to deserialize code (``Lambda`` bytecode). Only pass ``False``
             for files you trust.
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not an HDF5 model file, truncated, an unknown class (with how to pass
-            ``custom_objects``), or weights that do not fit the architecture.
+        ValueError: not a model file, truncated or tampered with, an unknown class (with
+            how to pass ``custom_objects``), or weights that do not fit the architecture;
+            the message names the file and the part at fault.
+
+    Example:
+        >>> model = kcore.models.load_model("model.keras")
     """
     path = _path(filepath)
     if path.endswith(".keras"):
-        if not os.path.exists(path):
-            raise FileNotFoundError(f"No file or directory found at {path!r}.")
-        raise ValueError(f"Cannot load {path!r}: {_KERAS_ZIP_HINT}")
+        return keras_zip.read(path, custom_objects, compile=compile, safe_mode=safe_mode)
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(
-            f"File format not supported: filepath={path}. kcore loads Keras HDF5 model files "
-            "(.h5, .hdf5)."
+            f"File format not supported: filepath={path}. kcore loads Keras model files "
+            "(.keras, .h5, .hdf5)."
         )
     with h5io.open_for_read(path) as f:
         config = h5io.read_json_attr(f, "model_config")
@@ -265,7 +284,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             warnings.warn("No training configuration found in the save file, so the model "
                           "was *not* compiled. Compile it manually.", stacklevel=2)
         elif compile:
-            _compile_from(model, train_config, custom_objects, path)
+            compile_from_training_config(model, train_config, custom_objects, path)
             legacy_h5.load_optimizer_weights(f, model.optimizer, model.trainable_weights, path)
     return model
 
@@ -279,8 +298,9 @@ def _check_built(model, what):
         )
 
 
-def _compile_from(model, train_config, custom_objects, path):
-    """Compiles ``model`` from the file's ``training_config`` attribute."""
+def compile_from_training_config(model, train_config, custom_objects, path,
+                                 where="the attribute 'training_config'"):
+    """Compiles ``model`` from a stored ``training_config`` (``where`` names it in errors)."""
     try:
         if not isinstance(train_config, dict):
             raise TypeError(f"expected a JSON object, got {type(train_config).__name__}")
@@ -289,8 +309,11 @@ def _compile_from(model, train_config, custom_objects, path):
                 train_config, model._output_names_for_compile(), custom_objects))
     except (TypeError, KeyError, AttributeError, IndexError) as e:
         raise ValueError(
-            f"{path}: the attribute 'training_config' has the wrong structure ({e}); the file "
+            f"{path}: {where} has the wrong structure ({e}); the file "
             f"is damaged. Load it with compile=False and compile the model in code.") from e
+    except ValueError as e:
+        raise ValueError(f"{path}: cannot compile the model from {where}: {e} (Or load it "
+                         "with compile=False and compile the model in code.)") from e
 
 
 def save_weights(model, filepath, overwrite=True, **kwargs):
@@ -326,9 +349,12 @@ def load_weights(model, filepath, skip_mismatch=False, by_name=False, **kwargs):
     path = _path(filepath)
     if kwargs:
         raise ValueError(f"load_weights: unknown argument(s) {sorted(kwargs)}.")
-    if path.endswith(".keras"):
-        raise ValueError(f"Cannot load {path!r}: {_KERAS_ZIP_HINT}")
     _check_built(model, "loading weights into")
+    if path.endswith(".keras"):
+        if by_name:
+            raise ValueError("by_name=True is only supported for legacy .h5 weight files.")
+        keras_zip.load_weights(model, path, skip_mismatch=skip_mismatch)
+        return
     with h5io.open_for_read(path) as f:
         if _is_legacy(f):
             load = legacy_h5.load_weights_by_name if by_name else legacy_h5.load_weights_from_group

@@ -14,11 +14,11 @@ and whose optimizer is ``"Custom>Adam"``.
 from kcore.backend.serialization import get_registered_name, serialize_keras_object
 
 
-def _serialize_nested(value):
+def serialize_nested(value):
     if isinstance(value, dict):
-        return {k: _serialize_nested(v) for k, v in value.items()}
+        return {k: serialize_nested(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_serialize_nested(v) for v in value]
+        return [serialize_nested(v) for v in value]
     if callable(value) or hasattr(value, "get_config"):
         return serialize_keras_object(value)
     return value
@@ -33,7 +33,7 @@ def training_config(model):
     config.pop("optimizer", None)
     if config.get("jit_compile") == "auto":
         config["jit_compile"] = False  # kcore never JIT-compiles; Keras stores the resolved flag.
-    config = _serialize_nested(config)
+    config = serialize_nested(config)
     optimizer = model.optimizer
     config["optimizer_config"] = {"class_name": get_registered_name(type(optimizer)),
                                   "config": optimizer.get_config()}

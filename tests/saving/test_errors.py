@@ -43,7 +43,7 @@ def _exploding_model():
                              Exploding(name="zzz_last")], name="m")
 
 
-@pytest.mark.parametrize("suffix", [".h5", ".weights.h5"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5", ".weights.h5"])
 def test_failed_save_leaves_previous_file_intact(suffix, tmp_path):
     model = _exploding_model()
     path = tmp_path / f"model{suffix}"
@@ -78,11 +78,7 @@ def test_not_hdf5(tmp_path):
         saving_api.load_weights(sequential(), path)
 
 
-def test_keras_zip_is_refused_with_a_hint(tmp_path):
-    with pytest.raises(ValueError, match=r"\.keras.*save to '\.h5'"):
-        saving_api.save_model(sequential(), tmp_path / "m.keras")
-    with pytest.raises(ValueError, match=r"not supported.*\.h5"):
-        saving_api.load_model(FIXTURES / "k3_mlp.keras")
+def test_keras_zip_named_h5_is_recognized(tmp_path):
     path = tmp_path / "zip.h5"
     shutil.copy(FIXTURES / "k3_mlp.keras", path)
     with pytest.raises(ValueError, match="zip archive"):
@@ -99,7 +95,7 @@ def test_truncated_file(tmp_path):
 
 
 def test_other_suffixes_are_refused(tmp_path):
-    with pytest.raises(ValueError, match="Invalid filepath extension"):
+    with pytest.raises(ValueError, match="Invalid filepath extension.*`.keras`"):
         saving_api.save_model(sequential(), tmp_path / "m.txt")
     with pytest.raises(ValueError, match="must end in `.weights.h5`"):
         saving_api.save_weights(sequential(), tmp_path / "m.npz")
@@ -220,23 +216,25 @@ class SafeModeProbe(kcore.layers.Layer):
         return super().from_config(config)
 
 
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
 @pytest.mark.parametrize("safe_mode", [True, False])
-def test_load_model_deserializes_inside_safe_mode_scope(safe_mode, tmp_path):
+def test_load_model_deserializes_inside_safe_mode_scope(safe_mode, suffix, tmp_path):
     model = kcore.Sequential([kcore.Input((6,)), SafeModeProbe(name="probe")])
-    saving_api.save_model(model, tmp_path / "m.h5")
+    saving_api.save_model(model, tmp_path / f"m{suffix}")
     SafeModeProbe.seen.clear()
-    saving_api.load_model(tmp_path / "m.h5", custom_objects={"SafeModeProbe": SafeModeProbe},
+    saving_api.load_model(tmp_path / f"m{suffix}", custom_objects={"SafeModeProbe": SafeModeProbe},
                           safe_mode=safe_mode, compile=False)
     assert SafeModeProbe.seen == [safe_mode]
     assert in_safe_mode()  # restored afterwards
 
 
-def test_lambda_bytecode_refused_unless_safe_mode_false(tmp_path):
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_lambda_bytecode_refused_unless_safe_mode_false(suffix, tmp_path):
     Lambda = getattr(kcore.layers, "Lambda", None)
     if Lambda is None:
         pytest.skip("kcore.layers.Lambda does not exist yet (kcore/layers/lambda_layer.py)")
     model = kcore.Sequential([kcore.Input((6,)), Lambda(lambda x: x * 2.0, name="double")])
-    path = tmp_path / "lambda.h5"
+    path = tmp_path / f"lambda{suffix}"
     saving_api.save_model(model, path)
     with pytest.raises(ValueError, match="safe_mode"):
         saving_api.load_model(path)

@@ -1,14 +1,21 @@
 """Real Keras loads the files kcore writes and predicts the same outputs.
 
-Runs in-process when ``keras`` is importable, and in a subprocess with a separate Keras
-interpreter (``$KCORE_KERAS_PYTHON``, default ``/root/scratch/kerasenv/bin/python``, with
-Keras 3 + TensorFlow) when that exists; otherwise each test skips and says why.
+Keras 3.15.1 (with jax, which its numpy backend imports) is in kcore's ``[test]`` extra, so
+``make test`` runs this check: a subprocess with ``KERAS_BACKEND=numpy`` (no TensorFlow
+needed) loads kcore-written ``.keras`` and ``.h5`` models and ``.weights.h5``/legacy ``.h5``
+weights, predicts, and reports the restored optimizer state. It skips only where ``keras``
+is not importable (an environment set up without the test extra).
+
+A second, slow check uses a separate interpreter with Keras 3 + TensorFlow
+(``$KCORE_KERAS_PYTHON``) when one exists.
 """
 
+import importlib.util
 import json
 import os
 import pathlib
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -16,34 +23,64 @@ import pytest
 import kcore
 from kcore.saving import saving_api
 
-from saving_helpers import data, multi_io, multi_io_data, nested, sequential
+from saving_helpers import data, multi_io, multi_io_data, nested, sequential, subclassed
 
 KERAS_PYTHON = os.environ.get("KCORE_KERAS_PYTHON", "/root/scratch/kerasenv/bin/python")
 
 # Loads every model file, predicts; rebuilds each from its file, zeroes it, loads each
-# weights file into it, predicts again; prints everything as JSON.
+# weights file into it, predicts again; prints everything as JSON. The Keras twin of
+# saving_helpers.TwoLayer is registered under the same name.
 KERAS_SCRIPT = r"""
 import json, os, sys
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np, keras
+
+
+@keras.saving.register_keras_serializable(package="kcore_tests")
+class TwoLayer(keras.Model):
+    def __init__(self, units=8, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.hidden = keras.layers.Dense(units, activation="relu", name="hidden")
+        self.head = keras.layers.Dense(3, activation="softmax", name="head")
+
+    def call(self, inputs, training=None):
+        return self.head(self.hidden(inputs))
+
+    def get_config(self):
+        return {"name": self.name, "units": self.units}
+
+
+def _list(p):
+    return p if isinstance(p, (list, tuple)) else [p]
+
+
+def _predict(model, x):
+    return [np.asarray(p).tolist() for p in _list(model.predict(x, verbose=0))]
+
+
 job = json.load(open(sys.argv[1]))
 out = {}
 for case in job:
-    xs = [np.asarray(x, dtype="float32") for x in case["x"]]
+    xs = [np.asarray(x, dtype=case["dtype"]) for x in case["x"]]
     x = xs[0] if len(xs) == 1 else xs
-    model = keras.models.load_model(case["model"])
-    res = {"model": [np.asarray(p).tolist() for p in _list(model.predict(x, verbose=0))]}
-    res["iterations"] = int(model.optimizer.iterations.numpy()) if model.optimizer else None
-    for key in ("weights", "legacy_weights"):
-        fresh = keras.models.load_model(case["model"], compile=False)
+    res = {}
+    for key in case["models"]:
+        model = keras.models.load_model(case[key])
+        res[key] = _predict(model, x)
+        opt = model.optimizer
+        res[key + ":optimizer"] = None if opt is None else {
+            "class_name": type(opt).__name__,
+            "iterations": int(np.asarray(opt.iterations)),
+            "variables": [np.asarray(v).tolist() for v in opt.variables]}
+    for key in case["weights"]:
+        fresh = keras.models.load_model(case[case["models"][0]], compile=False)
         fresh.set_weights([np.zeros_like(w) for w in fresh.get_weights()])
         fresh.load_weights(case[key])
-        res[key] = [np.asarray(p).tolist() for p in _list(fresh.predict(x, verbose=0))]
+        res[key] = _predict(fresh, x)
     out[case["name"]] = res
 print("RESULT" + json.dumps(out))
 """
-KERAS_SCRIPT = KERAS_SCRIPT.replace(
-    "out = {}", "out = {}\ndef _list(p):\n    return p if isinstance(p, (list, tuple)) else [p]")
 
 
 def _compiled(model, multi):
@@ -56,80 +93,118 @@ def _compiled(model, multi):
     return model
 
 
+def cnn():
+    return kcore.Sequential([
+        kcore.Input((6, 6, 2)), kcore.layers.Conv2D(3, 3, activation="relu", name="conv"),
+        kcore.layers.MaxPooling2D(2, name="pool"), kcore.layers.Flatten(name="flat"),
+        kcore.layers.Dense(3, activation="softmax", name="out")], name="cnn")
+
+
+def cnn_data(n=16):
+    rng = np.random.default_rng(2)
+    return rng.normal(size=(n, 6, 6, 2)).astype("float32"), rng.integers(0, 3, n)
+
+
+def rnn():
+    return kcore.Sequential([
+        kcore.Input((5,), dtype="int32"), kcore.layers.Embedding(12, 4, name="emb"),
+        kcore.layers.LSTM(4, return_sequences=True, name="lstm"), kcore.layers.GRU(3, name="gru"),
+        kcore.layers.Dense(3, activation="softmax", name="out")], name="rnn")
+
+
+def rnn_data(n=16):
+    rng = np.random.default_rng(3)
+    return rng.integers(0, 12, size=(n, 5)).astype("int32"), rng.integers(0, 3, n)
+
+
+# name -> (builder, data, multi-output, model suffixes)
+CASES = {
+    "sequential": (sequential, data, False, (".keras", ".h5")),
+    "multi_io": (multi_io, multi_io_data, True, (".keras", ".h5")),
+    "nested": (nested, data, False, (".keras", ".h5")),
+    "cnn": (cnn, cnn_data, False, (".keras", ".h5")),
+    "rnn": (rnn, rnn_data, False, (".keras", ".h5")),
+    # Keras stores no build shape in .h5 files, so only .keras can rebuild it.
+    "subclassed": (subclassed, data, False, (".keras",)),
+}
+
+
 def _write_cases(tmp_path):
-    cases = []
-    for name, build, make_data, multi in [("sequential", sequential, data, False),
-                                          ("multi_io", multi_io, multi_io_data, True),
-                                          ("nested", nested, data, False)]:
+    cases, expected = [], {}
+    for name, (build, make_data, multi, suffixes) in CASES.items():
         kcore.utils.set_random_seed(5)
         model = _compiled(build(), multi)
         x, y = make_data()
         model.fit(x, y, epochs=1, batch_size=8, verbose=0)
-        paths = {k: str(tmp_path / f"{name}{suffix}") for k, suffix in
-                 [("model", ".h5"), ("weights", ".weights.h5"), ("legacy_weights", "_w.h5")]}
-        saving_api.save_model(model, paths["model"])
-        saving_api.save_weights(model, paths["weights"])
-        saving_api.save_weights(model, paths["legacy_weights"])
+        case = {"name": name, "models": [], "weights": ["weights_file", "legacy_weights_file"],
+                "weights_file": str(tmp_path / f"{name}.weights.h5"),
+                "legacy_weights_file": str(tmp_path / f"{name}_w.h5")}
+        for suffix in suffixes:
+            key = f"model{suffix}"
+            case[key] = str(tmp_path / f"{name}{suffix}")
+            case["models"].append(key)
+            saving_api.save_model(model, case[key])
+        saving_api.save_weights(model, case["weights_file"])
+        saving_api.save_weights(model, case["legacy_weights_file"])
         xs = x if isinstance(x, list) else [x]
+        case["x"] = [a[:5].tolist() for a in xs]
+        case["dtype"] = str(xs[0].dtype)
         pred = model.predict(x, verbose=0)
-        cases.append({"name": name, **paths, "x": [a[:5].tolist() for a in xs],
-                      "expected": [p[:5] for p in (pred if isinstance(pred, list) else [pred])],
-                      "iterations": int(model.optimizer.iterations.numpy())})
-    return cases
-
-
-def _compare(cases, results):
-    for case in cases:
-        got = results[case["name"]]
-        assert got["iterations"] == case["iterations"], case["name"]
-        for key in ("model", "weights", "legacy_weights"):
-            assert len(got[key]) == len(case["expected"]), (case["name"], key)
-            for a, b in zip(got[key], case["expected"]):
-                np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6,
-                                           err_msg=f"{case['name']} {key}")
+        expected[name] = {
+            "pred": [p[:5] for p in (pred if isinstance(pred, list) else [pred])],
+            "iterations": int(model.optimizer.iterations.numpy()),
+            "optimizer_variables": [v.numpy() for v in model.optimizer.variables]}
+        cases.append(case)
+    return cases, expected
 
 
 def _job(cases, tmp_path):
-    job = [{k: v for k, v in c.items() if k not in ("expected", "iterations")} for c in cases]
     path = tmp_path / "job.json"
-    path.write_text(json.dumps(job))
+    path.write_text(json.dumps(cases))
     return path
 
 
-def test_keras_in_this_environment_loads_kcore_files(tmp_path):
-    try:
-        import keras  # noqa: F401
-    except ImportError:
-        pytest.skip("keras is not installed in this environment (see the subprocess test)")
-    import contextlib
-    import io
-    import runpy
-    import sys
-
-    cases = _write_cases(tmp_path)
-    buf = io.StringIO()
-    argv = sys.argv
-    sys.argv = ["keras_check", str(_job(cases, tmp_path))]
-    try:
-        with contextlib.redirect_stdout(buf):
-            script = tmp_path / "check.py"
-            script.write_text(KERAS_SCRIPT)
-            runpy.run_path(str(script), run_name="__main__")
-    finally:
-        sys.argv = argv
-    _compare(cases, json.loads(buf.getvalue().split("RESULT", 1)[1]))
+def _compare(cases, expected, results):
+    for case in cases:
+        name, want = case["name"], expected[case["name"]]
+        got = results[name]
+        for key in case["models"] + case["weights"]:
+            assert len(got[key]) == len(want["pred"]), (name, key)
+            for a, b in zip(got[key], want["pred"]):
+                np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6,
+                                           err_msg=f"{name} {key}")
+        # Keras restores the optimizer from .keras (not from .h5: Keras 3.15 drops it there).
+        opt = got.get("model.keras:optimizer")
+        if opt is not None:
+            assert opt["class_name"] == "Adam" and opt["iterations"] == want["iterations"], name
+            assert len(opt["variables"]) == len(want["optimizer_variables"]), name
+            for a, b in zip(opt["variables"], want["optimizer_variables"]):
+                np.testing.assert_array_equal(np.asarray(a, dtype=b.dtype), b,
+                                              err_msg=f"{name} optimizer variables")
 
 
-@pytest.mark.slow
-def test_keras_interpreter_loads_kcore_files(tmp_path):
-    if not pathlib.Path(KERAS_PYTHON).exists():
-        pytest.skip(f"no Keras interpreter at {KERAS_PYTHON} (set KCORE_KERAS_PYTHON)")
-    cases = _write_cases(tmp_path)
+def _run_keras(python, tmp_path, env_extra):
+    cases, expected = _write_cases(tmp_path)
     script = tmp_path / "check.py"
     script.write_text(KERAS_SCRIPT)
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    env.update(CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3")
-    proc = subprocess.run([KERAS_PYTHON, str(script), str(_job(cases, tmp_path))],
-                          capture_output=True, text=True, timeout=600, env=env)
+    env.update(CUDA_VISIBLE_DEVICES="", TF_CPP_MIN_LOG_LEVEL="3", **env_extra)
+    proc = subprocess.run([python, str(script), str(_job(cases, tmp_path))],
+                          capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
     assert proc.returncode == 0 and "RESULT" in proc.stdout, proc.stderr[-3000:]
-    _compare(cases, json.loads(proc.stdout.split("RESULT", 1)[1]))
+    _compare(cases, expected, json.loads(proc.stdout.split("RESULT", 1)[1]))
+
+
+def test_keras_numpy_backend_loads_kcore_files(tmp_path):
+    """The check ``make test`` runs: Keras from kcore's test extra, numpy backend."""
+    if importlib.util.find_spec("keras") is None:
+        pytest.skip("keras is not installed here; `make test` installs it (kcore's [test] "
+                    "extra), so this runs there")
+    _run_keras(sys.executable, tmp_path, {"KERAS_BACKEND": "numpy"})
+
+
+@pytest.mark.slow
+def test_keras_tensorflow_interpreter_loads_kcore_files(tmp_path):
+    if not pathlib.Path(KERAS_PYTHON).exists():
+        pytest.skip(f"no Keras interpreter at {KERAS_PYTHON} (set KCORE_KERAS_PYTHON)")
+    _run_keras(KERAS_PYTHON, tmp_path, {})

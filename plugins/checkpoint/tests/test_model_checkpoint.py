@@ -48,13 +48,14 @@ def test_found_through_entry_point(model, data, tmp_path):
     assert (tmp_path / "m.h5").exists()
 
 
-def test_epoch_and_logs_placeholders_and_reload(model, data, tmp_path):
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_epoch_and_logs_placeholders_and_reload(model, data, tmp_path, suffix):
     snap = Snapshot()
-    path = str(tmp_path / "m-{epoch:02d}-{val_loss:.2f}.h5")
+    path = str(tmp_path / ("m-{epoch:02d}-{val_loss:.2f}" + suffix))
     history = fit(model, data, [kcore.callbacks.ModelCheckpoint(path), snap],
                   validation_split=0.25)
     names = sorted(os.listdir(tmp_path))
-    assert names == [f"m-{e + 1:02d}-{v:.2f}.h5" for e, v in
+    assert names == [f"m-{e + 1:02d}-{v:.2f}{suffix}" for e, v in
                      enumerate(history.history["val_loss"])]
     reloaded = kcore.models.load_model(tmp_path / names[1])
     assert_weights_equal(reloaded.get_weights(), snap.weights[1])
@@ -74,13 +75,14 @@ def test_batch_frequency_counter_carries_across_epochs(model, data, tmp_path):
 
 @pytest.mark.parametrize("path, kwargs", [
     ("x.h5", {"save_weights_only": True}), ("x.ckpt", {}), ("x", {}), ("x.hdf5", {}),
-    ("x.keras", {}), ("x.weights.h5", {"save_freq": "batch"}), ("x.h5", {"max_to_keep": 0}),
+    ("x.keras", {"save_weights_only": True}), ("x.weights.h5", {"save_freq": "batch"}),
+    ("x.h5", {"max_to_keep": 0}),
 ])
 def test_construction_errors(path, kwargs):
     with pytest.raises(ValueError) as info:
         kcore.callbacks.ModelCheckpoint(path, **kwargs)
-    if path == "x.keras":
-        assert "Use a `.h5` filepath" in str(info.value)
+    if not kwargs:
+        assert "must end in `.keras`" in str(info.value)
 
 
 def test_missing_placeholder_key_error(model, data, tmp_path):
@@ -91,7 +93,7 @@ def test_missing_placeholder_key_error(model, data, tmp_path):
 
 def test_save_best_only_saves_improvements_only(model, data, tmp_path, capsys):
     snap = Snapshot()
-    path = str(tmp_path / "best.h5")
+    path = str(tmp_path / "best.keras")
     checkpoint = kcore.callbacks.ModelCheckpoint(path, monitor="score", mode="min",
                                                  save_best_only=True, verbose=1)
     fit(model, data, [Inject("score", [3.0, 1.0, 2.0, 1.0]), checkpoint, snap], epochs=4)
@@ -159,3 +161,30 @@ def test_state_dict_round_trip(model, data, tmp_path):
     fit(model, data, [Inject("score", [0.5, 3.0]), other], epochs=2, initial_epoch=1)
     assert sorted(os.listdir(tmp_path)) == ["m-2.h5"]  # overwritten with epoch 2's 3.0
     assert other.best == 3.0 and other.state_key == f"ModelCheckpoint[{path}]"
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
+def test_training_resumed_from_a_checkpoint_is_exact(data, tmp_path, suffix):
+    """fit 2 epochs with ModelCheckpoint; load epoch 2's file; fit 1 more == fit 3 epochs."""
+    x, y = data
+
+    def build():
+        kcore.utils.set_random_seed(4)
+        m = kcore.Sequential([kcore.Input((3,)), kcore.layers.Dense(5, activation="relu"),
+                              kcore.layers.Dropout(0.25), kcore.layers.Dense(1)])
+        m.compile(optimizer=kcore.optimizers.Adam(1e-2), loss="mse", metrics=["mae"])
+        return m
+
+    straight = build()
+    straight.fit(x, y, batch_size=4, epochs=3, verbose=0, shuffle=False)
+    model = build()
+    path = str(tmp_path / ("ckpt-{epoch}" + suffix))
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False,
+              callbacks=[kcore.callbacks.ModelCheckpoint(path)])
+    del model
+    resumed = kcore.models.load_model(tmp_path / f"ckpt-2{suffix}")
+    resumed.fit(x, y, batch_size=4, epochs=3, initial_epoch=2, verbose=0, shuffle=False)
+    assert int(resumed.optimizer.iterations.numpy()) == int(straight.optimizer.iterations.numpy())
+    assert_weights_equal(resumed.get_weights(), straight.get_weights())
+    for a, b in zip(resumed.optimizer.variables, straight.optimizer.variables):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())

@@ -26,7 +26,7 @@ def _fit_then_continue(tmp_path, data, inject, reload_as):
     return scale, rate, model
 
 
-@pytest.mark.parametrize("suffix", [".h5"])
+@pytest.mark.parametrize("suffix", [".keras", ".h5"])
 def test_reloaded_model_continues_as_if_never_saved(tmp_path, data, inject, suffix):
     scale, rate, uninterrupted = _fit_then_continue(tmp_path, data, inject, None)
     assert scale == 0.25  # two reductions: the schedule's later values are scaled

@@ -109,7 +109,7 @@ def test_starts_its_own_run_when_none_is_active(wandb_offline, model, data, run_
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"filepath": "m.keras"}, "must end in `.h5`"),
+    ({"filepath": "m.ckpt"}, "must end in `.keras`"),
     ({"filepath": "m.h5", "save_weights_only": True}, "must end in `.weights.h5`"),
     ({"filepath": "m.h5", "save_freq": "batch"}, "save_freq"),
 ])

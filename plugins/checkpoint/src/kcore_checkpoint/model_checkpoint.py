@@ -13,7 +13,7 @@ class ModelCheckpoint(MonitorCallback):
     """Saves the model (``model.save``) or its weights (``model.save_weights``) as it trains.
 
     Keras 3's behaviour: ``filepath`` may contain ``{epoch}`` (1-based) and any logs key
-    (``"ckpt-{epoch:02d}-{val_loss:.2f}.h5"``), plus ``{batch}`` (1-based) when saving
+    (``"ckpt-{epoch:02d}-{val_loss:.2f}.keras"``), plus ``{batch}`` (1-based) when saving
     every ``save_freq`` batches; a missing placeholder raises ``KeyError``. With an int
     ``save_freq`` the batch counter carries across epochs. ``save_best_only`` saves only
     when ``monitor`` improves (strictly) on the best value so far, which starts at
@@ -29,13 +29,12 @@ class ModelCheckpoint(MonitorCallback):
       ``val_`` monitor is mapped to its training counterpart (``val_loss`` -> ``loss``)
       with a warning, instead of Keras's "not available" warning at every save;
     * the monitor's direction is only resolved when ``save_best_only`` needs it;
-    * files are written atomically (a crash never leaves a torn checkpoint);
-    * kcore writes no ``.keras`` zip yet: a ``.keras`` path raises at construction,
-      suggesting ``.h5``.
+    * files are written atomically (a crash never leaves a torn checkpoint).
 
     Args:
-        filepath: where to save; ends in ``.h5`` (whole model, with optimizer state) or, with
-            ``save_weights_only=True``, in ``.weights.h5``.
+        filepath: where to save; ends in ``.keras`` (whole model, with optimizer state; or
+            ``.h5``, the legacy format) or, with ``save_weights_only=True``, in
+            ``.weights.h5``.
         monitor: the logs key compared by ``save_best_only``.
         verbose: 1 prints Keras's messages.
         save_best_only: save only when ``monitor`` improves.
@@ -50,7 +49,7 @@ class ModelCheckpoint(MonitorCallback):
 
     Example:
         >>> checkpoint = kcore.callbacks.ModelCheckpoint(
-        ...     "ckpt/best-{epoch:02d}.h5", monitor="val_accuracy", save_best_only=True,
+        ...     "ckpt/best-{epoch:02d}.keras", monitor="val_accuracy", save_best_only=True,
         ...     max_to_keep=3)
         >>> model.fit(x, y, validation_split=0.2, epochs=20, callbacks=[checkpoint])
     """
@@ -95,15 +94,10 @@ class ModelCheckpoint(MonitorCallback):
                     "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath "
                     "provided must end in `.weights.h5` (Keras weights format). "
                     f"Received: filepath={path}")
-        elif path.endswith(".keras"):
+        elif not path.endswith((".keras", ".h5")):
             raise ValueError(
-                f"ModelCheckpoint cannot save {path!r}: kcore does not write the Keras 3 zip "
-                f"format (.keras) yet. Use a `.h5` filepath (Keras 3 and tf.keras load it "
-                f"too), or `.weights.h5` with save_weights_only=True.")
-        elif not path.endswith(".h5"):
-            raise ValueError(
-                "The filepath provided must end in `.h5` (Keras HDF5 model format; kcore does "
-                "not write `.keras` yet), or in `.weights.h5` with save_weights_only=True. "
+                "The filepath provided must end in `.keras` (Keras model format) or `.h5` "
+                "(legacy HDF5), or in `.weights.h5` with save_weights_only=True. "
                 f"Received: filepath={path}")
 
     @property

@@ -29,9 +29,9 @@ class WandbModelCheckpoint(MonitorCallback):
 
     Args:
         filepath: where to save; may hold ``{epoch:02d}``, ``{batch}`` and any
-            logs key, e.g. ``"ckpt/m-{epoch:02d}-{val_loss:.2f}.h5"`` (epoch
-            and batch 1-based). Must end in ``.h5`` (``.weights.h5`` with
-            ``save_weights_only``).
+            logs key, e.g. ``"ckpt/m-{epoch:02d}-{val_loss:.2f}.keras"`` (epoch
+            and batch 1-based). Must end in ``.keras`` or ``.h5`` (``.weights.h5``
+            with ``save_weights_only``).
         monitor: the logs key compared with ``save_best_only``.
         verbose: 1 prints a line per decision.
         save_best_only: save only when ``monitor`` improved.
@@ -44,7 +44,7 @@ class WandbModelCheckpoint(MonitorCallback):
         ValueError: a ``filepath`` suffix kcore cannot write, or a bad ``save_freq``.
 
     Example:
-        >>> ckpt = WandbModelCheckpoint("ckpt/best.h5", save_best_only=True)
+        >>> ckpt = WandbModelCheckpoint("ckpt/best.keras", save_best_only=True)
         >>> model.fit(x, y, validation_split=0.2, epochs=10, callbacks=[ckpt])
     """
 
@@ -195,8 +195,8 @@ def _check_suffix(filepath, save_weights_only):
                 f"When using `save_weights_only=True` in WandbModelCheckpoint, the filepath "
                 f"provided must end in `.weights.h5` (Keras weights format). Received: "
                 f"filepath={filepath}")
-    elif not filepath.endswith((".h5", ".hdf5")):
+    elif not filepath.endswith((".keras", ".h5", ".hdf5")):
         raise ValueError(
-            f"The filepath provided must end in `.h5` (kcore saves whole models in Keras's HDF5 "
-            f"format; `.keras` archives are not supported). Received: filepath={filepath}")
+            f"The filepath provided must end in `.keras` (Keras model format) or `.h5` (legacy "
+            f"HDF5). Received: filepath={filepath}")
 
