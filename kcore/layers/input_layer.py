@@ -24,6 +24,8 @@ class KerasTensor:
     """A symbolic placeholder with a shape (``None`` for unknown sizes) and a dtype."""
 
     __array_ufunc__ = None
+    # The symbolic mask (a boolean ``KerasTensor``) of a tensor made by a masking layer.
+    _keras_mask = None
 
     def __init__(self, shape, dtype=None, name=None):
         self.symbolic_shape = tuple(None if d is None else int(d) for d in shape)
@@ -107,16 +109,26 @@ class Node:
         return not self.input_tensors
 
 
-def _dummy(kt, subst):
+def _dummy_shape(kt, subst):
     batch, other = subst
-    shape = tuple((batch if i == 0 else other) if d is None else d
-                  for i, d in enumerate(kt.symbolic_shape))
+    return tuple((batch if i == 0 else other) if d is None else d
+                 for i, d in enumerate(kt.symbolic_shape))
+
+
+def _dummy(kt, subst):
+    shape = _dummy_shape(kt, subst)
     if kt.dtype in ("string", "object"):  # text inputs: a dummy token
         return Tensor(np.full(shape, "a", dtype=object))
     dtype = np.dtype(kt.dtype)
     if dtype.kind in "iub":
-        return Tensor(np.zeros(shape, dtype))
-    return Tensor(np.full(shape, 0.1, dtype))
+        out = Tensor(np.zeros(shape, dtype))
+    else:
+        out = Tensor(np.full(shape, 0.1, dtype))
+    if isinstance(kt._keras_mask, KerasTensor):
+        # A masked symbolic tensor: its dummy carries an all-True mask, so that layers see
+        # `mask=` (and compute their output masks) while the graph is built, as at run time.
+        out._keras_mask = np.ones(_dummy_shape(kt._keras_mask, subst), bool)
+    return out
 
 
 def _replace(structure, fn):
@@ -203,7 +215,13 @@ def infer_output_spec(layer, args, kwargs):
     def merge(r1, r2):
         if isinstance(r1, Tensor):
             shape = tuple(d1 if d1 == d2 else None for d1, d2 in zip(r1.shape, r2.shape))
-            return KerasTensor(shape, r1.dtype)
+            out = KerasTensor(shape, r1.dtype)
+            m1, m2 = r1._keras_mask, r2._keras_mask
+            if m1 is not None and m2 is not None:
+                m1, m2 = np.shape(getattr(m1, "value", m1)), np.shape(getattr(m2, "value", m2))
+                out._keras_mask = KerasTensor(
+                    tuple(d1 if d1 == d2 else None for d1, d2 in zip(m1, m2)), "bool")
+            return out
         if isinstance(r1, (list, tuple)):
             return type(r1)(merge(a, b) for a, b in zip(r1, r2))
         if isinstance(r1, dict):
@@ -234,7 +252,38 @@ def symbolic_call(layer, args, kwargs):
     layer._inbound_nodes.append(node)
     for parent in node.parent_nodes:
         parent.layer._outbound_nodes.append(node)
+    for t in node.flat_outputs:
+        if t._keras_mask is not None:
+            _record_mask_of(t)
     return outputs
+
+
+class _MaskOf(Layer):
+    """The mask that a layer attached to a tensor; gives symbolic masks a place in the graph.
+
+    ``x._keras_mask`` of a symbolic ``x`` is the output of this layer's node on ``x``, so a
+    graph may pass it on explicitly (``layer(y, mask=x._keras_mask)``); when the model runs,
+    the node reads the mask that the layer computed on the real ``x``.
+    """
+
+    def call(self, inputs):
+        mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
+        if mask is None:
+            raise ValueError(
+                f"{self.name}: the tensor carries no mask at run time, although it had one "
+                "when the model was built."
+            )
+        return mask if isinstance(mask, Tensor) else Tensor(np.asarray(mask))
+
+
+def _record_mask_of(t):
+    mask = t._keras_mask
+    layer = _MaskOf.__new__(_MaskOf)
+    Layer.__init__(layer, name=layer_mod.unique_name("mask_of"))
+    layer.built = True
+    node = Node(layer, (t,), {}, mask)
+    mask._keras_history = (layer, 0, 0)
+    layer._inbound_nodes.append(node)
 
 
 class OpLayer(Layer):

@@ -549,9 +549,12 @@ class Layer:
             kwargs["training"] = training
         elif "training" in kwargs:
             kwargs.pop("training")
-        previous_mask = _collect_mask(first)
-        if self._call_has_mask and kwargs.get("mask") is None and previous_mask is not None:
-            kwargs["mask"] = previous_mask
+        # As Keras: an explicit `mask=` is the previous mask; otherwise the first input's.
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None:
+            previous_mask = _collect_mask(first)
+            if self._call_has_mask and previous_mask is not None:
+                kwargs["mask"] = previous_mask
         stack = _training_flags.get()
         if not stack and not in_symbolic_build():
             # The outermost call starts fresh: losses added by earlier calls are dropped.

@@ -19,6 +19,15 @@ def _flatten(structure):
     return [t for t in _iter_nested(structure)]
 
 
+def _sorted_dict(structure):
+    if isinstance(structure, dict):
+        try:
+            return {k: structure[k] for k in sorted(structure)}
+        except TypeError:
+            return structure
+    return structure
+
+
 def map_graph(inputs, outputs):
     """Orders the graph between ``inputs`` and ``outputs``.
 
@@ -136,7 +145,9 @@ class Functional(Model):
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
         flat_inputs = _flatten(inputs)
-        flat_outputs = _flatten(outputs)
+        # As Keras (whose flattening sorts dict keys): dict outputs are listed in `outputs`
+        # and `output_names` by sorted key; calling the model keeps the user's dict.
+        flat_outputs = _flatten(_sorted_dict(outputs))
         for t in flat_inputs:
             if not isinstance(t, KerasTensor) or not isinstance(t._keras_history[0], InputLayer):
                 raise ValueError(
@@ -195,7 +206,7 @@ class Functional(Model):
     @property
     def output_names(self):
         if isinstance(self._outputs_struct, dict):
-            return list(self._outputs_struct.keys())
+            return list(_sorted_dict(self._outputs_struct).keys())
         return [t._keras_history[0].name for t in self._output_tensors]
 
     @property
@@ -247,8 +258,10 @@ class Functional(Model):
             arr = x.value if isinstance(x, Tensor) else np.asarray(x)
             # Text inputs ("string") pass as numpy str/object arrays, uncast.
             want = arr.dtype if kt.dtype == "string" else np.dtype(kt.dtype)
+            mask = getattr(x, "_keras_mask", None)
             if arr.dtype != want and not (arr.dtype.kind in "iu" and want.kind in "iu"):
                 x = Tensor(arr.astype(want))
+                x._keras_mask = mask
             elif not isinstance(x, Tensor):
                 x = Tensor(arr)
             shape = kt.shape
@@ -265,6 +278,11 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         flat = self._standardize_inputs(inputs)
+        if mask is not None:
+            masks = _flatten(mask) if isinstance(mask, (list, tuple, dict)) else [mask]
+            for x, m in zip(flat, masks):
+                if m is not None and isinstance(x, Tensor):
+                    x._keras_mask = getattr(m, "value", m)
         values = {id(kt): x for kt, x in zip(self._input_tensors, flat)}
 
         def lookup(kt):

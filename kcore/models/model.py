@@ -27,7 +27,8 @@ def functional_subclass(cls):
 
 
 def _is_functional_call(args, kwargs):
-    return (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs)
+    # Keras's test: `Model(inputs, outputs)`, `Model(inputs, outputs=...)` or keywords.
+    return (len(args) == 2 or ("inputs" in kwargs and "outputs" in kwargs)
             or (len(args) == 1 and "outputs" in kwargs))
 
 
@@ -44,28 +45,38 @@ class Model(Trainer, Layer):
         ...         self.out = kcore.layers.Dense(10)
         ...     def call(self, inputs, training=None):
         ...         return self.out(self.hidden(inputs))
+
+    A subclass becomes a Functional model only when inputs and outputs reach
+    ``Model.__init__`` (``CustomModel(inputs, outputs)`` with an overridden ``train_step``,
+    or ``super().__init__(inputs=..., outputs=...)`` in its own ``__init__``); the arguments
+    of a subclass's own constructor (``VariationalAutoEncoder(784, 64, 32)``) are its own.
     """
 
     _keras_module = "keras"
 
     def __new__(cls, *args, **kwargs):
-        if _is_functional_call(args, kwargs):
+        if cls is Model and _is_functional_call(args, kwargs):
             from kcore.models.functional import Functional
 
-            if cls is Model:
-                return Functional.__new__(Functional, *args, **kwargs)
-            if not issubclass(cls, Functional):
-                # `CustomModel(inputs, outputs)` with an overridden train_step (Keras's
-                # "customizing fit" guide): a Functional model of the user's class.
-                target = functional_subclass(cls)
-                return Functional.__new__(target, *args, **kwargs)
+            return Functional.__new__(Functional, *args, **kwargs)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs:
+        if _is_functional_call(args, kwargs):
+            from kcore.models.functional import Functional
+
+            if not isinstance(self, Functional):
+                # As Keras: a subclass that hands inputs/outputs to Model.__init__ is a
+                # Functional model of the user's class (its train_step, call... win).
+                object.__setattr__(self, "__class__", functional_subclass(type(self)))
+            Functional.__init__(self, *args, **kwargs)
+            return
+        if args or "inputs" in kwargs or "outputs" in kwargs:
             raise TypeError(
-                "A subclassed Model takes no inputs/outputs in super().__init__(); build its "
-                "layers in __init__ and its computation in call()."
+                f"Model.__init__ received unexpected arguments {args!r} {sorted(kwargs)}: a "
+                "Functional model needs both `inputs` and `outputs` (Model(inputs, outputs)); "
+                "a subclassed Model takes only name=/trainable=/dtype= in super().__init__() "
+                "and builds its computation in call()."
             )
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)

@@ -118,6 +118,8 @@ class Sequential(Model):
                 )
             inputs = inputs[0]
         x = inputs
+        if mask is not None and hasattr(x, "_keras_mask"):
+            x._keras_mask = getattr(mask, "value", mask)
         for layer in self._stack:
             x = layer(x)
         return x

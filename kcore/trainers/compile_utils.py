@@ -73,17 +73,20 @@ def check_target_shape(loss, y_true, y_pred, output_name=None):
         )
     if ts == ps or not ts or not ps:
         return
-    # Keras accepts (n,) targets for (n, 1) outputs and vice versa.
-    squeezed_t = ts[:-1] if ts[-1:] == (1,) else ts
-    squeezed_p = ps[:-1] if ps[-1:] == (1,) else ps
-    if squeezed_t == squeezed_p:
+    # As Keras: ranks that differ by a trailing axis of size 1 are brought together
+    # ((n,) targets for (n, 1) outputs and vice versa); otherwise the loss broadcasts, so a
+    # custom loss may take (n,) targets for (n, k) outputs.
+    ts2, ps2 = _same_rank_shapes(ts, ps)
+    if ts2 == ps2:
         return
-    try:
-        np.broadcast_shapes(ts, ps)
-        if len(ts) == len(ps):
+    crossentropy = "crossentropy" in name and isinstance(loss, losses_mod.LossFunctionWrapper) \
+        and getattr(loss.fn, "__module__", "").startswith("kcore.")
+    if not crossentropy:  # Keras's (binary/categorical) crossentropies need equal shapes
+        try:
+            np.broadcast_shapes(ts2, ps2)
             return
-    except ValueError:
-        pass
+        except ValueError:
+            pass
     hint = ""
     if "categorical" in name and len(ts) == len(ps) - 1:
         hint = (" The targets look like integer class ids: use "
@@ -93,6 +96,21 @@ def check_target_shape(loss, y_true, y_pred, output_name=None):
         f"Loss {name!r}{where} expects targets shaped like the outputs {ps}, but the targets "
         f"have shape {ts}.{hint}"
     )
+
+
+def _same_rank_shapes(ts, ps):
+    """The shapes Keras's ``squeeze_or_expand_to_same_rank`` gives ``y_true``, ``y_pred``."""
+    if len(ts) == len(ps) + 1 and ts[-1] == 1:
+        if len(ps) == 1:
+            ps = ps + (1,)
+        else:
+            ts = ts[:-1]
+    if len(ps) == len(ts) + 1 and ps[-1] == 1:
+        if len(ts) == 1:
+            ts = ts + (1,)
+        else:
+            ps = ps[:-1]
+    return ts, ps
 
 
 class CompileLoss:
@@ -174,15 +192,17 @@ class CompileLoss:
             if yt is None:
                 raise ValueError(f"No target was given for output {name!r}, which has a loss.")
             value = fn(yt, yp, sample_weight=sw)
-            if weight is not None:
-                value = value * weight
             if self.trackers:
+                # As Keras 3: `<output>_loss` is the output's loss before its loss weight,
+                # so that `loss` = sum of weight * `<output>_loss`.
                 if batch is None:
                     batch = _shape(yp)[0] if _shape(yp) else 1
                 if batch:  # an empty batch (NaN mean) contributes nothing
                     self.trackers[t].update_state(
                         value.value if hasattr(value, "value") else value, sample_weight=batch)
                 t += 1
+            if weight is not None:
+                value = value * weight
             total = value if total is None else total + value
         return total
 

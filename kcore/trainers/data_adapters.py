@@ -320,13 +320,14 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
     """Chooses the adapter for ``x`` and validates the combination of arguments."""
     if x is None:
         raise ValueError("No data was given: pass `x` (and `y`) to fit/evaluate/predict.")
+    # As Keras: `batch_size` is ignored (silently) for data that yields its own batches.
     if isinstance(x, PyDataset):
-        _no_extra("a PyDataset", y, sample_weight, batch_size)
+        _no_extra("a PyDataset", y, sample_weight)
         if class_weight is not None:
             raise ValueError("`class_weight` is not supported with a PyDataset; yield sample weights.")
         return PyDatasetAdapter(x, steps=steps, shuffle=shuffle)
     if _is_generator_like(x):
-        _no_extra("a generator or iterable", y, sample_weight, batch_size)
+        _no_extra("a generator or iterable", y, sample_weight)
         if class_weight is not None:
             raise ValueError("`class_weight` is not supported with generators; yield sample weights.")
         return GeneratorAdapter(x, steps=steps)
@@ -334,14 +335,12 @@ def get_data_adapter(x, y=None, sample_weight=None, batch_size=None, steps=None,
                         class_weight=class_weight)
 
 
-def _no_extra(kind, y, sample_weight, batch_size):
+def _no_extra(kind, y, sample_weight):
     if y is not None:
         raise ValueError(f"`y` must not be passed when `x` is {kind}; yield (x, y) batches instead.")
     if sample_weight is not None:
         raise ValueError(
             f"`sample_weight` must not be passed when `x` is {kind}; yield (x, y, sample_weight).")
-    if batch_size is not None:
-        raise ValueError(f"Do not pass `batch_size` when `x` is {kind}: it already yields batches.")
 
 
 def _is_generator_like(x):

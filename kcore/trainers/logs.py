@@ -64,11 +64,27 @@ def to_numpy(struct):
     return np.asarray(struct)
 
 
+def _sorted_keys(d):
+    try:
+        return sorted(d)
+    except TypeError:
+        return list(d)
+
+
+def sorted_dicts(struct):
+    """``struct`` with every dict's keys in sorted order (Keras's flattening order)."""
+    if isinstance(struct, dict):
+        return {k: sorted_dicts(struct[k]) for k in _sorted_keys(struct)}
+    if isinstance(struct, (list, tuple)):
+        return type(struct)(sorted_dicts(v) for v in struct)
+    return struct
+
+
 def concat_batches(batches):
     """Per-batch outputs (same structure each) joined along the batch axis."""
     first = batches[0]
-    if isinstance(first, dict):
-        return {k: concat_batches([b[k] for b in batches]) for k in first}
+    if isinstance(first, dict):  # keys sorted, as Keras returns predict() dicts
+        return {k: concat_batches([b[k] for b in batches]) for k in _sorted_keys(first)}
     if isinstance(first, (list, tuple)):
         return [concat_batches([b[i] for b in batches]) for i in range(len(first))]
     return np.concatenate(batches, axis=0)

@@ -7,6 +7,8 @@ step is ``train_step``, which users may override as in Keras's "customizing what
 fit" guide.
 """
 
+import inspect
+
 from kcore import metrics as metrics_mod
 from kcore import distribution, ops, optimizers, tracing
 from kcore.backend.autodiff import GradientTape, no_recording
@@ -17,8 +19,11 @@ from kcore.trainers import data_adapters, distributed, validation
 from kcore.trainers.compile_utils import CompileLoss, CompileMetrics
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.fit_run import FitRun
-from kcore.trainers.logs import batch_size_of, pythonify_logs, to_numpy
+from kcore.trainers.logs import batch_size_of, pythonify_logs, sorted_dicts, to_numpy
 from kcore.trainers.runs import EvaluateRun, PredictRun, current_run
+
+# compute_loss function -> whether it takes `training` (Keras's newer signature).
+_TAKES_TRAINING = {}
 
 
 class Trainer:
@@ -203,6 +208,17 @@ class Trainer:
             raise ValueError("No targets `y` were given, so the compiled loss cannot be computed.")
         return total
 
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        # As Keras: an override written with the older signature
+        # `compute_loss(self, x, y, y_pred, sample_weight)` is called without `training`.
+        fn = type(self).compute_loss
+        has_training = _TAKES_TRAINING.get(fn)
+        if has_training is None:
+            has_training = _TAKES_TRAINING[fn] = "training" in inspect.signature(fn).parameters
+        if has_training:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def _track_loss(self, loss, x):
         rows = batch_size_of(x)
         # An empty batch (a worker's share of a global batch smaller than the number of
@@ -231,8 +247,7 @@ class Trainer:
             if variables is not None:
                 tape.watch(variables)
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight,
-                                     training=True)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         self._track_loss(loss, x)
         if variables is None:
             variables = self.trainable_weights
@@ -262,7 +277,7 @@ class Trainer:
         """Computes the loss and metrics on a batch, without updating weights."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+        loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._track_loss(loss, x)
         return self.compute_metrics(x, y, y_pred, sample_weight)
 
@@ -388,7 +403,7 @@ class Trainer:
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as numpy arrays."""
         with no_recording():
-            return to_numpy(self.predict_step((x,)))
+            return sorted_dicts(to_numpy(self.predict_step((x,))))
 
     # -- compile config (saving) --------------------------------------------------------
     def get_compile_config(self):

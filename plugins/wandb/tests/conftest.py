@@ -3,7 +3,9 @@
 Everything wandb writes goes under the test's ``tmp_path``; after the test,
 ``wandb.teardown()`` stops ``wandb-core`` and drops wandb's cached settings
 (it reads its env vars once per process), and the fixture checks that no
-wandb file appeared in ``$HOME``, the working directory or ``$TMPDIR``.
+wandb file appeared in ``$HOME``, the working directory or the test's temporary directory.
+The test gets a private ``$TMPDIR`` (and ``tempfile.tempdir``): the shared ``/tmp`` is
+written by other processes, whose files must not count as this test's leaks.
 """
 
 import glob
@@ -23,8 +25,8 @@ _HOME_DIRS = [Path.home() / ".config" / "wandb", Path.home() / ".cache" / "wandb
               Path.home() / ".local" / "share" / "wandb", Path.home() / ".netrc"]
 
 
-def _outside_snapshot():
-    """Every wandb-looking path outside the test's directory."""
+def _outside_snapshot(private_tmp):
+    """Every wandb-looking path outside the test's wandb directories."""
     found = set()
     for path in _HOME_DIRS:
         if path.exists():
@@ -32,14 +34,25 @@ def _outside_snapshot():
             found.update(str(p) for p in path.rglob("*"))
     found.update(str(p) for p in Path.cwd().glob("wandb*"))
     found.update(str(p) for p in Path.cwd().glob("artifacts"))
-    found.update(p for p in glob.glob(os.path.join(tempfile.gettempdir(), "*")) if "wandb" in p)
+    found.update(p for p in glob.glob(os.path.join(private_tmp, "*"))
+                 if "wandb" in os.path.basename(p))
     return found
 
 
 @pytest.fixture
 def wandb_offline(tmp_path, monkeypatch):
     """Offline wandb with every file under ``tmp_path``; yields ``tmp_path``."""
+    import importlib
+
     import wandb  # its import creates temp dirs that live until exit: snapshot after it
+
+    # Modules that create such process-lifetime temp dirs when first imported: import them
+    # now, so that their dirs are not made inside (and then removed with) this test's tmp.
+    for name in ("wandb.sdk.data_types._private", "wandb.sdk.artifacts.artifact"):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
 
     env = {
         "WANDB_MODE": "offline", "WANDB_SILENT": "true", "WANDB_CONSOLE": "off",
@@ -54,13 +67,17 @@ def wandb_offline(tmp_path, monkeypatch):
         monkeypatch.setenv(key, value)
     for key in ("WANDB_API_KEY", "KCORE_WANDB", "KCORE_WANDB_LOG_FREQ"):
         monkeypatch.delenv(key, raising=False)
+    private_tmp = tmp_path / "tmp"
+    private_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(private_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(private_tmp))
     wandb.teardown()  # settings cached by an earlier wandb user in this process
-    before = _outside_snapshot()
+    before = _outside_snapshot(private_tmp)
     yield tmp_path
     if wandb.run is not None:
         wandb.run.finish()
     wandb.teardown()
-    leaked = _outside_snapshot() - before
+    leaked = _outside_snapshot(private_tmp) - before
     assert not leaked, f"wandb wrote outside the test directory: {sorted(leaked)}"
 
 
