@@ -12,11 +12,8 @@ Example:
 
 from kcore import ops
 from kcore.backend.tensor import Tensor
-from kcore.backend.serialization import (
-    deserialize_keras_object,
-    get_registered_name,
-    serialize_keras_object,
-)
+from kcore.backend.serialization import (deserialize_keras_object, register_builtins,
+                                         register_kind, serialize_keras_object)
 
 
 def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
@@ -179,34 +176,31 @@ ALL_OBJECTS = (relu, leaky_relu, relu6, elu, selu, softplus, softsign, silu, gel
                log_softmax, log_sigmoid, hard_tanh, celu, glu)
 ALL_OBJECTS_DICT = {fn.__name__: fn for fn in ALL_OBJECTS}
 ALL_OBJECTS_DICT.update({"swish": silu, "hard_swish": hard_silu})
+# Activation layers (ReLU(), ...) may stand in for a function too: kcore.layers adds Layer.
+register_kind("activation", functions=True)
+register_builtins("keras.activations", ALL_OBJECTS_DICT, kind="activation")
 
 
 def serialize(activation):
     """The name stored in layer configs: ``"relu"``; ``None`` becomes ``"linear"``.
 
-    A registered custom function gives its registered name; a callable object with
-    ``get_config`` (e.g. an activation layer) gives its full config dict.
+    As in Keras, any other function gives its function config (``{"module": "builtins",
+    "class_name": "function", "config": "<registered name>", ...}``) and a callable object
+    with ``get_config`` (e.g. an activation layer) its full config dict.
     """
     if activation is None:
         return "linear"
-    if getattr(activation, "_kcore_registered_name", None):
-        return activation._kcore_registered_name
     if ALL_OBJECTS_DICT.get(getattr(activation, "__name__", None)) is activation:
         return activation.__name__
-    if hasattr(activation, "get_config"):
+    if hasattr(activation, "get_config") or callable(activation):
         return serialize_keras_object(activation)
-    if callable(activation):
-        return get_registered_name(activation)
     raise ValueError(f"Cannot serialize activation {activation!r}: expected a callable.")
 
 
 def deserialize(config, custom_objects=None):
     """Returns the activation function for a name or a Keras config dict."""
-    if isinstance(config, dict) and config.get("class_name") == "function":
-        # Keras 3 writes plain functions as {"class_name": "function", "config": "relu"}.
-        config = config.get("registered_name") or config["config"]
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
-                                    custom_objects=custom_objects,
+                                    custom_objects=custom_objects, kind="activation",
                                     printable_module_name="activation function")
 
 

@@ -17,6 +17,7 @@ import numpy as np
 
 from kcore.backend import config
 from kcore.backend.serialization import (deserialize_keras_object, get_object,
+                                         register_builtins, register_kind,
                                          serialize_keras_object)
 from kcore.backend.tensor import Tensor
 
@@ -138,6 +139,8 @@ ALL_OBJECTS_DICT = {
     "constraint": Constraint, "max_norm": MaxNorm, "min_max_norm": MinMaxNorm,
     "non_neg": NonNeg, "unit_norm": UnitNorm,
 }
+register_kind("constraint", bases=(Constraint,), functions=True)
+register_builtins("keras.constraints", ALL_OBJECTS_DICT, kind="constraint")
 
 
 def serialize(constraint):
@@ -148,8 +151,7 @@ def serialize(constraint):
 def deserialize(config, custom_objects=None):
     """Rebuilds a constraint from a name or config dict."""
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="constraint")
+                                    custom_objects=custom_objects, kind="constraint")
 
 
 def get(identifier):

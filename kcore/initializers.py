@@ -20,10 +20,8 @@ import numpy as np
 
 from kcore.backend import config
 from kcore.backend.random import SeedGenerator, rng
-from kcore.backend.serialization import (
-    deserialize_keras_object,
-    serialize_keras_object,
-)
+from kcore.backend.serialization import (deserialize_keras_object, register_builtins,
+                                         register_kind, serialize_keras_object)
 
 # Standard deviation of a unit normal truncated to [-2, 2]; Keras divides by it so that
 # the truncated draw has the requested variance.
@@ -149,7 +147,8 @@ class RandomInitializer(Initializer):
 
     def __init__(self, seed=None):
         if isinstance(seed, dict):
-            seed = deserialize_keras_object(seed, module_objects={"SeedGenerator": SeedGenerator})
+            seed = deserialize_keras_object(seed, module_objects={"SeedGenerator": SeedGenerator},
+                                            kind="seed generator")
         if not (seed is None or isinstance(seed, (int, np.integer, SeedGenerator))) or isinstance(seed, bool):
             raise ValueError(
                 "`seed` argument should be an integer, None or a kcore.random.SeedGenerator. "
@@ -396,6 +395,8 @@ ALL_OBJECTS_DICT.update({
     "OrthogonalInitializer": Orthogonal, "orthogonal_initializer": Orthogonal,
     "IdentityInitializer": Identity, "identity_initializer": Identity,
 })
+register_kind("initializer", bases=(Initializer,), functions=True)
+register_builtins("keras.initializers", ALL_OBJECTS_DICT, kind="initializer")
 
 
 def serialize(initializer):
@@ -406,8 +407,7 @@ def serialize(initializer):
 def deserialize(config, custom_objects=None):
     """Rebuilds an initializer from a name or config dict."""
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="initializer")
+                                    custom_objects=custom_objects, kind="initializer")
 
 
 def get(identifier):

@@ -14,6 +14,7 @@ import math
 from kcore import ops
 from kcore.backend import config
 from kcore.backend.serialization import (deserialize_keras_object, get_object,
+                                         register_builtins, register_kind,
                                          serialize_keras_object)
 
 
@@ -151,6 +152,8 @@ ALL_OBJECTS_DICT = {
     "regularizer": Regularizer, "l1": L1, "l2": L2, "l1l2": L1L2, "l1_l2": L1L2,
     "orthogonal_regularizer": OrthogonalRegularizer,
 }
+register_kind("regularizer", bases=(Regularizer,), functions=True)
+register_builtins("keras.regularizers", ALL_OBJECTS_DICT, kind="regularizer")
 
 
 def serialize(regularizer):
@@ -161,8 +164,7 @@ def serialize(regularizer):
 def deserialize(config, custom_objects=None):
     """Rebuilds a regularizer from a name or config dict."""
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="regularizer")
+                                    custom_objects=custom_objects, kind="regularizer")
 
 
 def get(identifier):

@@ -93,8 +93,6 @@ LAZY_IMPORTS = {
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.sequential", "kcore.models.serialization"):
         "no cycle: can move to the top of the module (not done yet)",
-    ("kcore.models.serialization", "kcore.backend.serialization"):
-        "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.serialization", "kcore.layers"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.serialization", "kcore.models.functional"):
@@ -106,8 +104,6 @@ LAZY_IMPORTS = {
     ("kcore.models.summary", "kcore.models.functional"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.summary", "kcore.models.sequential"):
-        "no cycle: can move to the top of the module (not done yet)",
-    ("kcore.saving", "kcore.backend.serialization"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.saving.h5io", "kcore.backend.serialization"):
         "no cycle: can move to the top of the module (not done yet)",

@@ -17,6 +17,8 @@ import threading
 
 import numpy as np
 
+from kcore.backend.object_registration import register_builtins, register_kind
+
 _process_generator = None
 _process_lock = threading.Lock()
 _context_generator = contextvars.ContextVar("kcore_global_generator", default=None)
@@ -68,11 +70,15 @@ class SeedGenerator:
         self._generator.bit_generator.state = state
 
     def get_config(self):
-        return {"seed": self.initial_seed}
+        return {"seed": self.initial_seed, "name": self.name}
 
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+register_kind("seed generator", bases=(SeedGenerator,))
+register_builtins("keras.random", {"SeedGenerator": SeedGenerator}, kind="seed generator")
 
 
 def global_generator():

@@ -1,208 +1,384 @@
-"""Name lookup and Keras-style (de)serialization of objects: one place for every ``get()``.
+"""Keras 3 (de)serialization of objects: the one entry point for every ``get()`` and loader.
 
-Keras 3 configs name nested objects as
-``{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {...},
-"registered_name": None}``; built-in functions (activations, losses) as their plain name.
-This module turns identifiers (``None``, a string, such a dict, a class, a callable) into
-objects, with errors that list the known names and the closest match.
+Keras 3 configs name an object as ``{"module": "keras.initializers", "class_name":
+"GlorotUniform", "config": {...}, "registered_name": None}`` and a function as
+``{"module": "builtins", "class_name": "function", "config": "relu", "registered_name":
+"function"}``. ``serialize_keras_object`` writes that form; ``deserialize_keras_object``
+reads it (and tf.keras 2's ``{"class_name", "config"}`` form) with three guarantees:
+
+- a name resolves by exact key only (``object_registration``), never through a module
+  named in the file (nothing is imported, ``"os.system"`` is just an unknown name);
+- what a name resolves to must be of the kind expected there (``kind=``): a function is
+  never constructed with arguments from the file;
+- code stored in a config (``__lambda__`` bytecode) is refused in safe mode, which is per
+  thread / async task (``SafeModeScope``) unless ``enable_unsafe_deserialization()``.
 """
 
 import difflib
 import inspect
-import threading
 
-_GLOBAL_CUSTOM_OBJECTS = {}
-_local = threading.local()
-_SAFE_MODE = {"enabled": True}
+import numpy as np
 
+from kcore.backend import object_registration as reg
+from kcore.backend.bytecode import func_dump, func_load
+from kcore.backend.object_registration import (  # noqa: F401 -- re-exported entry points
+    CustomObjectScope, ObjectKind, SafeModeScope, check_kind, custom_object_scope,
+    enable_unsafe_deserialization, get_custom_objects, get_registered_name,
+    get_registered_object, in_safe_mode, register_builtins, register_keras_serializable,
+    register_kind)
+from kcore.backend.tensor import Tensor
 
-def register_keras_serializable(package="Custom", name=None):
-    """Decorator registering a class or function as ``"<package>><name>"``.
+PLAIN_TYPES = (str, int, float, bool)
 
-    Registered objects are found by ``load_model`` and every ``get()`` without
-    ``custom_objects``.
-    """
-
-    def decorator(obj):
-        key = f"{package}>{name or obj.__name__}"
-        if key in _GLOBAL_CUSTOM_OBJECTS and _GLOBAL_CUSTOM_OBJECTS[key] is not obj:
-            raise ValueError(f"{key!r} is already registered to {_GLOBAL_CUSTOM_OBJECTS[key]!r}.")
-        _GLOBAL_CUSTOM_OBJECTS[key] = obj
-        obj._kcore_registered_name = key
-        return obj
-
-    return decorator
-
-
-def get_registered_name(obj):
-    """The registered name of ``obj`` (``"package>Name"``), or its plain name."""
-    return getattr(obj, "_kcore_registered_name", None) or getattr(obj, "__name__", type(obj).__name__)
-
-
-def get_custom_objects():
-    """The global dict of registered custom objects (mutable, as in Keras)."""
-    return _GLOBAL_CUSTOM_OBJECTS
-
-
-class CustomObjectScope:
-    """Context manager making extra names visible to deserialization.
-
-    Example:
-        >>> with kcore.saving.CustomObjectScope({"MyLayer": MyLayer}):
-        ...     model = kcore.models.load_model("m.h5")
-    """
-
-    def __init__(self, *custom_objects):
-        self.custom_objects = {}
-        for d in custom_objects:
-            self.custom_objects.update(d or {})
-
-    def __enter__(self):
-        stack = getattr(_local, "scopes", None)
-        if stack is None:
-            stack = _local.scopes = []
-        stack.append(self.custom_objects)
-        return self
-
-    def __exit__(self, *exc):
-        _local.scopes.pop()
-        return False
-
-
-custom_object_scope = CustomObjectScope
-
-
-def _scoped_objects():
-    merged = {}
-    for d in getattr(_local, "scopes", None) or []:
-        merged.update(d)
-    return merged
-
-
-def enable_unsafe_deserialization():
-    """Allows loading Lambda layers whose code is stored as bytecode (trusted files only)."""
-    _SAFE_MODE["enabled"] = False
-
-
-def in_safe_mode():
-    return _SAFE_MODE["enabled"]
-
-
-class SafeModeScope:
-    """Temporarily sets safe mode (``load_model(safe_mode=...)``)."""
-
-    def __init__(self, safe_mode=True):
-        self.safe_mode = safe_mode
-
-    def __enter__(self):
-        self._saved = _SAFE_MODE["enabled"]
-        if self.safe_mode is not None:
-            _SAFE_MODE["enabled"] = bool(self.safe_mode)
-        return self
-
-    def __exit__(self, *exc):
-        _SAFE_MODE["enabled"] = self._saved
-        return False
+LAMBDA_REFUSED = (
+    "Requested the deserialization of a Python lambda stored as bytecode in the config. "
+    "Loading it would execute arbitrary code from the file, so it is disallowed by default "
+    "(safe mode). If you trust the source of the file, pass `safe_mode=False` to the loading "
+    "function (e.g. `kcore.models.load_model(path, safe_mode=False)`) or call "
+    "`kcore.config.enable_unsafe_deserialization()`."
+)
 
 
 def _find(name, module_objects, custom_objects):
-    for source in (custom_objects or {}, _scoped_objects(), _GLOBAL_CUSTOM_OBJECTS):
-        if name in source:
-            return source[name]
-    if name in module_objects:
-        return module_objects[name]
-    # "package>Name" registered elsewhere, looked up by bare name or vice versa.
-    bare = name.split(">")[-1]
-    for source in (custom_objects or {}, _scoped_objects(), _GLOBAL_CUSTOM_OBJECTS):
-        for key, obj in source.items():
-            if key.split(">")[-1] == bare:
-                return obj
-    return module_objects.get(bare)
+    """Exact-name lookup: ``custom_objects`` → scopes → registered → ``module_objects``."""
+    return get_registered_object(name, custom_objects, module_objects)
 
 
 def unknown_name_error(kind, name, known, hint=""):
     """A ``ValueError`` listing the known names and the closest match."""
-    known = sorted(set(known))
+    known = sorted(set(k for k in known if isinstance(k, str)))
     close = difflib.get_close_matches(str(name), known, n=1)
     msg = f"Unknown {kind}: {name!r}."
     if close:
         msg += f" Did you mean {close[0]!r}?"
     if hint:
         msg += " " + hint
-    msg += f" Known {kind}s: {', '.join(known)}."
+    if known:
+        msg += f" Known {kind}s: {', '.join(known)}."
     msg += (" For a custom object, pass it in `custom_objects={...}` or decorate it with "
             "@kcore.saving.register_keras_serializable().")
     return ValueError(msg)
 
 
+# -- serialize ----------------------------------------------------------------------------
 def serialize_keras_object(obj):
-    """Serializes ``obj`` in Keras 3's config format (see module docstring)."""
-    if obj is None or isinstance(obj, (str, int, float, bool)):
+    """The Keras 3 config of ``obj`` (plain values pass through; see the module docstring).
+
+    Example:
+        >>> kcore.saving.serialize_keras_object(kcore.regularizers.L1(0.01))["class_name"]
+        'L1'
+    """
+    if obj is None or isinstance(obj, PLAIN_TYPES):
         return obj
     if isinstance(obj, (list, tuple)):
         return [serialize_keras_object(x) for x in obj]
     if isinstance(obj, dict):
         return {k: serialize_keras_object(v) for k, v in obj.items()}
-    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
-        return get_registered_name(obj)
-    if hasattr(obj, "get_config"):
-        cls = type(obj)
-        registered = getattr(cls, "_kcore_registered_name", None)
-        return {
-            "module": getattr(cls, "_keras_module", cls.__module__),
-            "class_name": cls.__name__,
-            "config": obj.get_config(),
-            "registered_name": registered,
-        }
+    special = _serialize_special(obj)
+    if special is not None:
+        return special
+    if reg._is_function(obj):
+        if getattr(obj, "__name__", None) == "<lambda>":
+            return {"class_name": "__lambda__", "config": {"value": list(func_dump(obj))}}
+        return {"module": "builtins", "class_name": "function",
+                "config": get_registered_name(obj), "registered_name": "function"}
     if inspect.isclass(obj):
         return get_registered_name(obj)
-    raise TypeError(f"Cannot serialize {obj!r}: it has no get_config().")
+    if hasattr(obj, "get_config"):
+        return _serialize_instance(obj)
+    raise TypeError(f"Cannot serialize {obj!r} of type {type(obj).__name__}: to be "
+                    "serializable, a class must implement get_config().")
+
+
+def _serialize_special(obj):
+    if isinstance(obj, bytes):
+        return {"class_name": "__bytes__", "config": {"value": obj.decode("utf-8")}}
+    if isinstance(obj, slice):
+        return {"class_name": "__slice__", "config": {
+            "start": serialize_keras_object(obj.start), "stop": serialize_keras_object(obj.stop),
+            "step": serialize_keras_object(obj.step)}}
+    if obj is Ellipsis:
+        return {"class_name": "__ellipsis__", "config": {}}
+    if isinstance(obj, Tensor) and not hasattr(obj, "get_config"):
+        value = np.asarray(obj.numpy())
+        return {"class_name": "__tensor__", "config": {"value": value.tolist(),
+                                                        "dtype": str(value.dtype)}}
+    if isinstance(obj, np.ndarray) and obj.ndim > 0:
+        return {"class_name": "__numpy__", "config": {"value": obj.tolist(),
+                                                       "dtype": str(obj.dtype)}}
+    if isinstance(obj, (np.generic, np.ndarray)):
+        return obj.item()
+    return None
+
+
+def _serialize_instance(obj):
+    cls = type(obj)
+    config = obj.get_config()
+    if not isinstance(config, dict):
+        raise TypeError(f"get_config() of {obj!r} must return a dict, got {type(config).__name__}.")
+    public = reg.public_name(cls)
+    if public is not None:
+        module, class_name = public
+        # Keras names its unexported built-ins (Functional) by module path + registered name.
+        registered = class_name if module.startswith("keras.src.") else None
+    elif cls.__module__.split(".")[0].startswith("kcore") and not reg.is_registered(cls) \
+            and getattr(cls, "_keras_module", None):
+        # A kcore plugin's built-in (e.g. AUC): written as Keras writes its own.
+        module, class_name, registered = cls._keras_module, cls.__name__, None
+    else:
+        module = None if cls.__module__ == "__main__" else cls.__module__
+        class_name = cls.__name__
+        registered = None if module == "builtins" else get_registered_name(cls)
+    out = {"module": module, "class_name": class_name,
+           "config": serialize_keras_object(config), "registered_name": registered}
+    if hasattr(obj, "get_compile_config"):
+        # A model, as Keras writes it at the top of config.json. (Layers nested in a model
+        # get their build_config from the model's own get_config.)
+        build = obj.get_build_config() if hasattr(obj, "get_build_config") else None
+        if build is not None:
+            out["build_config"] = serialize_keras_object(build)
+        compiled = obj.get_compile_config()
+        if compiled is not None:
+            out["compile_config"] = serialize_keras_object(compiled)
+    return out
+
+
+# -- deserialize --------------------------------------------------------------------------
+class _Context:
+    def __init__(self, module_objects, custom_objects, printable, kind, hint=""):
+        self.hint = hint
+        self.module_objects = module_objects
+        self.custom_objects = custom_objects or {}
+        self.printable = printable if printable != "object" or kind is None else kind.name
+        self.kind = kind
+        # A module's own deserialize() (module_objects/kind given) only accepts object names.
+        self.strict = module_objects is not None or kind is not None
+
+    def generic(self):
+        return _Context(None, self.custom_objects, "object", None)
 
 
 def deserialize_keras_object(config, module_objects=None, custom_objects=None,
-                             printable_module_name="object", **kwargs):
-    """Rebuilds an object from a name or a Keras config dict (Keras 3 or tf.keras 2 form)."""
-    module_objects = module_objects or {}
+                             printable_module_name="object", safe_mode=None, kind=None,
+                             **kwargs):
+    """Rebuilds an object from its Keras config (Keras 3 or tf.keras 2 form) or name.
+
+    Args:
+        config: ``None``, a name, a config dict, or a (nested) list/dict of those.
+        module_objects: built-in names of the calling module (e.g. ``ALL_OBJECTS_DICT``).
+        custom_objects: extra ``name -> class/function`` for this call.
+        printable_module_name: what ``config`` is, for messages (``"initializer"``).
+        safe_mode: refuse code stored in the config; ``None`` keeps the enclosing setting
+            (default: safe). Ignored after ``enable_unsafe_deserialization()``.
+        kind: the ``ObjectKind`` (or its name, e.g. ``"layer"``) ``config`` must resolve to.
+
+    Raises:
+        ValueError: an unknown name (listing the known ones), or bytecode in safe mode.
+        TypeError: a name that resolves to the wrong kind of object (nothing is called).
+
+    Example:
+        >>> cfg = kcore.saving.serialize_keras_object(kcore.initializers.GlorotNormal(seed=1))
+        >>> kcore.saving.deserialize_keras_object(cfg)
+        <kcore.initializers.GlorotNormal object at ...>
+    """
+    expected = reg.kind(kind) if isinstance(kind, str) else kind
+    setting = reg.safe_mode_setting()
+    safe = setting if setting is not None else (safe_mode is not False)
+    ctx = _Context(module_objects, custom_objects, printable_module_name, expected)
+    with SafeModeScope(safe):
+        return _deserialize(config, ctx)
+
+
+def _deserialize(config, ctx):
     if config is None:
         return None
     if isinstance(config, str):
-        obj = _find(config, module_objects, custom_objects)
-        if obj is None:
-            raise unknown_name_error(printable_module_name, config, module_objects)
-        if inspect.isclass(obj):
-            return obj()
-        return obj
+        return _from_name(config, ctx)
+    if isinstance(config, PLAIN_TYPES):
+        return config
+    if isinstance(config, (list, tuple)):
+        return [_deserialize(x, ctx) for x in config]
     if isinstance(config, dict):
         if "class_name" not in config:
-            raise ValueError(
-                f"Cannot deserialize {printable_module_name} from {config!r}: expected a dict with "
-                "'class_name' and 'config' keys."
-            )
-        name = config.get("registered_name") or config["class_name"]
-        cls = _find(name, module_objects, custom_objects) or _find(
-            config["class_name"], module_objects, custom_objects)
-        if cls is None:
-            raise unknown_name_error(printable_module_name, config["class_name"], module_objects)
-        inner = config.get("config") or {}
-        if inspect.isclass(cls):
-            if hasattr(cls, "from_config"):
-                if custom_objects and _accepts(cls.from_config, "custom_objects"):
-                    return cls.from_config(inner, custom_objects=custom_objects)
-                return cls.from_config(inner)
-            return cls(**inner)
-        return cls
+            if ctx.strict:
+                raise ValueError(
+                    f"Cannot deserialize {ctx.printable} from {str(config)[:200]}: expected "
+                    "a name or a dict with 'class_name' and 'config' keys.")
+            return {k: _deserialize(v, ctx.generic()) for k, v in config.items()}
+        if "config" not in config and not ctx.strict:
+            return {k: _deserialize(v, ctx.generic()) for k, v in config.items()}
+        return _from_dict(config, ctx)
     if callable(config):
-        return config
-    raise ValueError(f"Could not interpret {printable_module_name} identifier: {config!r}.")
+        return config  # already an object (e.g. a function passed by the caller)
+    raise ValueError(f"Could not interpret {ctx.printable} identifier: {config!r}.")
 
 
-def _accepts(fn, arg):
+def _from_name(name, ctx):
+    found = reg.lookup_custom(name, ctx.custom_objects)
+    if found is None and ctx.module_objects and name in ctx.module_objects:
+        found = ctx.module_objects[name], f"the built-in {ctx.printable} {name!r}"
+    if found is None:
+        if ctx.strict:
+            raise unknown_name_error(ctx.printable, name, ctx.module_objects or {})
+        return name  # a plain string value
+    obj = check_kind(found[0], ctx.kind, name, found[1], as_class=False)
+    if inspect.isclass(obj) and ctx.strict:
+        return obj()  # a module's class name ("GlorotUniform"): its default instance
+    return obj
+
+
+def _from_dict(config, ctx):
+    class_name = config["class_name"]
+    inner = config.get("config")
+    if class_name in _SPECIAL:
+        return _SPECIAL[class_name](inner if inner is not None else {}, ctx)
+    if class_name == "function":
+        return _function(config, ctx)
+    if not isinstance(class_name, str):
+        raise TypeError(f"Cannot deserialize {ctx.printable}: 'class_name' must be a str, "
+                        f"got {class_name!r}.")
+    inner = {} if inner is None else inner
+    if not isinstance(inner, dict):
+        raise TypeError(f"Cannot deserialize {ctx.printable} {class_name!r}: its 'config' must "
+                        f"be a dict, got {type(inner).__name__}.")
+    cls, source, name = _resolve_class(config, ctx)
+    expected = ctx.kind or reg.module_kind(_module_of(config))
+    check_kind(cls, expected, name, source, as_class=True)
+    with CustomObjectScope(ctx.custom_objects):
+        instance = _call_from_config(cls, inner, ctx.custom_objects)
+        build = config.get("build_config")
+        if build and not getattr(instance, "built", True) and hasattr(instance, "build_from_config"):
+            instance.build_from_config(build)
+        compiled = config.get("compile_config")
+        if compiled and hasattr(instance, "compile_from_config"):
+            instance.compile_from_config(compiled)
+    return instance
+
+
+def _module_of(config):
+    module = config.get("module")
+    if isinstance(module, str) and module.startswith("kcore"):
+        module = "keras" + module[len("kcore"):]
+    return module if isinstance(module, str) else None
+
+
+def _resolve_class(config, ctx):
+    """``(class, where it was found, the name used)``: registered name first, exactly."""
+    class_name, registered = config["class_name"], config.get("registered_name")
+    if isinstance(registered, str) and registered not in (class_name, "function"):
+        found = reg.lookup_custom(registered, ctx.custom_objects)
+        if found is None:
+            raise ValueError(
+                f"Unknown {ctx.printable}: the config names {class_name!r} registered as "
+                f"{registered!r}, and nothing is registered under exactly that name (no "
+                "fallback to other packages or bare names). Fix: decorate the class with "
+                f"@kcore.saving.register_keras_serializable(package={registered.split('>')[0]!r})"
+                f" or pass custom_objects={{{registered!r}: {class_name}}}.")
+        return found[0], found[1], registered
+    found = reg.lookup_custom(class_name, ctx.custom_objects)
+    if found is not None:
+        return found[0], found[1], class_name
+    table, module = _builtin_table(config, ctx)
+    obj = table.get(class_name)
+    if obj is None and module is not None:
+        obj = reg.resolve_builtin(module, class_name)
+    if obj is not None:
+        return obj, f"the built-in {ctx.printable} {class_name!r}", class_name
+    where = f" (module {module!r})" if module else ""
+    raise unknown_name_error(ctx.printable, f"{class_name}{where}" if where else class_name,
+                             table, hint=ctx.hint or "kcore never imports modules named in a "
+                                                     "config.")
+
+
+def resolve_class(config, custom_objects=None, module_objects=None, kind=None,
+                  printable_module_name="object", hint=""):
+    """The class a ``{"class_name", "config"}`` dict names, checked to be of ``kind``.
+
+    Nothing is called: the caller constructs it (e.g. with ``from_config``).
+
+    Raises:
+        ValueError: an unknown name. TypeError: a name bound to the wrong kind of object.
+    """
+    expected = reg.kind(kind) if isinstance(kind, str) else kind
+    ctx = _Context(module_objects, custom_objects, printable_module_name, expected, hint)
+    cls, source, name = _resolve_class(config, ctx)
+    return check_kind(cls, expected or reg.module_kind(_module_of(config)), name, source,
+                      as_class=True)
+
+
+def _builtin_table(config, ctx):
+    if ctx.module_objects is not None:
+        return ctx.module_objects, None
+    module = _module_of(config)
+    if module is not None:
+        return reg.module_table(module) or {}, module
+    if ctx.kind is not None:
+        return reg.kind_builtins(ctx.kind.name), None
+    return {}, None
+
+
+def _call_from_config(cls, inner, custom_objects):
     try:
-        return arg in inspect.signature(fn).parameters
+        takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
     except (TypeError, ValueError):
-        return False
+        takes_custom = False
+    if takes_custom and custom_objects:
+        return cls.from_config(inner, custom_objects=custom_objects)
+    return cls.from_config(inner)
 
 
+def _function(config, ctx):
+    name = config.get("config")
+    if not isinstance(name, str):
+        raise TypeError(f"Cannot deserialize {ctx.printable}: a function config needs its "
+                        f"name as 'config', got {name!r}.")
+    found = reg.lookup_custom(name, ctx.custom_objects)
+    if found is None:
+        obj = (ctx.module_objects or {}).get(name)
+        module = _module_of(config)
+        if obj is None and module and module != "builtins":
+            obj = (reg.module_table(module) or {}).get(name)
+        if obj is None:
+            obj = reg.find_builtin_function(name)
+        if obj is not None:
+            found = obj, f"the built-in function {name!r}"
+    if found is None and ">" not in name:
+        found = reg.unique_suffix_match(name, ctx.custom_objects)  # Keras <= 3.6 files
+    if found is None:
+        raise unknown_name_error(f"{ctx.printable} function", name, ctx.module_objects or {})
+    obj = found[0]
+    if inspect.isclass(obj):
+        raise TypeError(f"Refusing to deserialize function {name!r}: {found[1]} is a class "
+                        f"({obj.__qualname__}), not a function. Fix the config or custom_objects.")
+    return check_kind(obj, ctx.kind, name, found[1], as_class=False)
+
+
+def _lambda(inner, ctx):
+    if in_safe_mode():
+        raise ValueError(LAMBDA_REFUSED)
+    if "value" in inner:
+        return func_load(inner["value"])
+    return func_load(inner["code"], inner.get("defaults"), inner.get("closure"))
+
+
+def _slice(inner, ctx):
+    g = ctx.generic()
+    return slice(_deserialize(inner.get("start"), g), _deserialize(inner.get("stop"), g),
+                 _deserialize(inner.get("step"), g))
+
+
+_SPECIAL = {
+    "__lambda__": _lambda,
+    "__numpy__": lambda c, ctx: np.array(c["value"], dtype=c["dtype"]),
+    "__tensor__": lambda c, ctx: np.array(c["value"], dtype=c["dtype"]),
+    "__bytes__": lambda c, ctx: c["value"].encode("utf-8"),
+    "__ellipsis__": lambda c, ctx: Ellipsis,
+    "__slice__": _slice,
+    "__tuple__": lambda c, ctx: tuple(_deserialize(v, ctx.generic()) for v in c["value"]),
+}
+
+
+# -- helpers for the modules' get() -------------------------------------------------------
 def module_objects_from(namespace, base=None):
     """Builds a name → object table from a module namespace (classes and snake_case names)."""
     table = {}

@@ -41,3 +41,32 @@ from kcore.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePoo
                                   MaxPool3D, MaxPooling1D, MaxPooling2D, MaxPooling3D)
 from kcore.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN,
                                     SimpleRNNCell, StackedRNNCells, TimeDistributed, Wrapper)
+from kcore.backend.serialization import (deserialize_keras_object, register_builtins,
+                                         register_kind, serialize_keras_object)
+
+# A layer config may name only a Layer subclass; an activation may also be a layer.
+register_kind("layer", bases=(Layer,))
+register_kind("activation", bases=(Layer,))
+register_builtins("keras.layers", {name: obj for name, obj in dict(globals()).items()
+                                   if isinstance(obj, type) and issubclass(obj, Layer)},
+                  kind="layer")
+
+
+def serialize(layer):
+    """The Keras 3 config dict of ``layer`` (``{"module", "class_name", "config", ...}``)."""
+    return serialize_keras_object(layer)
+
+
+def deserialize(config, custom_objects=None):
+    """Rebuilds a layer (or a model) from ``serialize``'s output.
+
+    Raises:
+        ValueError: an unknown class name. TypeError: a name that is not a Layer subclass.
+
+    Example:
+        >>> cfg = kcore.layers.serialize(kcore.layers.Dense(3))
+        >>> kcore.layers.deserialize(cfg).units
+        3
+    """
+    return deserialize_keras_object(config, custom_objects=custom_objects, kind="layer",
+                                    printable_module_name="layer")

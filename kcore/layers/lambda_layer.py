@@ -7,15 +7,12 @@ a Python ``lambda`` as its marshalled bytecode (``{"class_name": "__lambda__", "
 ``SafeModeScope(False)`` or ``kcore.config.enable_unsafe_deserialization()``.
 """
 
-import base64
 import inspect
-import marshal
 import types
-
-import numpy as np
 
 from kcore import activations, ops
 from kcore.backend import serialization
+from kcore.backend.bytecode import func_dump, func_load  # noqa: F401 -- kept importable here
 from kcore.layers.layer import Layer
 
 _UNSAFE_MESSAGE = (
@@ -29,31 +26,6 @@ _UNSAFE_MESSAGE = (
 
 def _is_lambda(fn):
     return isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>"
-
-
-def func_dump(fn):
-    """``(base64 marshalled code, defaults, closure values)`` of a Python function."""
-    code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
-    closure = tuple(c.cell_contents for c in fn.__closure__) if fn.__closure__ else None
-    return code, fn.__defaults__, closure
-
-
-def func_load(code, defaults=None, closure=None):
-    """Rebuilds a function from ``func_dump`` output (executes stored bytecode: unsafe)."""
-    if isinstance(code, (list, tuple)):
-        code, defaults, closure = code
-    if isinstance(defaults, list):
-        defaults = tuple(defaults)
-    raw = base64.decodebytes(code.encode("ascii"))
-    code_obj = marshal.loads(raw)  # noqa: S302 -- only reached outside safe mode
-    cells = None
-    if closure is not None:
-        cells = tuple(types.CellType(v) for v in closure)
-    kcore = __import__("kcore")
-    # Ported Keras lambdas often refer to `keras.ops`/`ops`/`np`: resolve them to kcore's.
-    globs = {"__builtins__": __builtins__, "ops": ops, "kcore": kcore, "keras": kcore, "np": np}
-    return types.FunctionType(code_obj, globs, name=code_obj.co_name, argdefs=defaults,
-                              closure=cells)
 
 
 def _serialize_fn(fn):
@@ -75,9 +47,11 @@ def _load_lambda(config, safe_mode, what):
 
 
 def _lookup_function(name, module, custom_objects):
+    if not isinstance(name, str) or name.startswith("_"):
+        raise ValueError(f"Lambda layer: {name!r} is not a function name kcore will resolve.")
     found = serialization._find(name, {}, custom_objects)
     # Keras's and kcore's own functions (ops, activations) are found by name.
-    builtin = module is None or module.split(".")[0] in ("keras", "kcore")
+    builtin = module is None or module.split(".")[0] in ("keras", "kcore", "builtins")
     if found is None and builtin:
         in_ops, in_activations = getattr(ops, name, None), activations.ALL_OBJECTS_DICT.get(name)
         # Same names exist in both (tanh, relu...): the recorded module decides.
@@ -95,8 +69,9 @@ def _deserialize_fn(value, custom_objects, safe_mode, what):
     if isinstance(value, dict) and value.get("class_name") == "__lambda__":
         return _load_lambda(value["config"], safe_mode, what)
     if isinstance(value, dict) and value.get("class_name") == "function":
-        return _lookup_function(value.get("registered_name") or value["config"],
-                                value.get("module"), custom_objects)
+        registered = value.get("registered_name")  # Keras 3.7+ writes "function" here
+        name = registered if registered not in (None, "function") else value["config"]
+        return _lookup_function(name, value.get("module"), custom_objects)
     if isinstance(value, str):
         return _lookup_function(value, None, custom_objects)
     return value

@@ -94,8 +94,13 @@ def in_symbolic_build():
 
 
 def _dtype_name(dtype):
-    if isinstance(dtype, dict):  # Keras 3 DTypePolicy config
-        dtype = dtype.get("config", {}).get("name", None)
+    if isinstance(dtype, dict):  # Keras 3 DTypePolicy config: only its name is read
+        inner = dtype.get("config", {})
+        if not isinstance(inner, dict):
+            raise ValueError(f"Expected a dtype name or a DTypePolicy config such as "
+                             f"{{'class_name': 'DTypePolicy', 'config': {{'name': 'float32'}}}}, "
+                             f"got {str(dtype)[:200]}.")
+        dtype = inner.get("name", None)
     if dtype is not None and hasattr(dtype, "name") and not isinstance(dtype, str):
         dtype = dtype.name
     if dtype in ("mixed_float16", "mixed_bfloat16"):

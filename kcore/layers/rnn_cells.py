@@ -36,12 +36,13 @@ def deserialize_layer(config, dtype=None, custom_objects=None):
     table = {name: obj for ns in (vars(recurrent), vars(layers_pkg)) for name, obj in ns.items()
              if isinstance(obj, type) and issubclass(obj, Layer)}
     config = dict(config)
+    config.pop("build_config", None)  # built by the owner, inside its name scope
     inner = dict(config.get("config") or {})
     if dtype is not None and inner.get("dtype") is None:
         inner["dtype"] = dtype
     config["config"] = inner
     return deserialize_keras_object(config, module_objects=table, custom_objects=custom_objects,
-                                    printable_module_name="layer")
+                                    printable_module_name="layer", kind="layer")
 
 
 class DropoutRNNCell:

@@ -72,6 +72,8 @@ ALL_OBJECTS_DICT.update({
 
 for _cls in LOSS_CLASSES:
     _cls._keras_module = "keras.losses"
+serialization.register_kind("loss", bases=(Loss,), functions=True)
+serialization.register_builtins("keras.losses", ALL_OBJECTS_DICT, kind="loss")
 
 
 def serialize(loss):
@@ -82,7 +84,7 @@ def serialize(loss):
 def deserialize(config, custom_objects=None):
     """Rebuilds a loss from ``serialize``'s output (or a name)."""
     return serialization.deserialize_keras_object(
-        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects,
+        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects, kind="loss",
         printable_module_name="loss function")
 
 

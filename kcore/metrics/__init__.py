@@ -80,19 +80,30 @@ for _cls in METRIC_CLASSES:
     _cls._keras_module = "keras.metrics"
 
 
+def _plugin_metric(name):
+    """The metric an installed plugin provides as ``name`` (``kcore.metrics`` entry points)."""
+    return registry.resolve(registry.METRICS_GROUP, name, builtin_names=tuple(ALL_OBJECTS_DICT))
+
+
+serialization.register_kind("metric", bases=(Metric,), functions=True)
+serialization.register_builtins("keras.metrics", {**ALL_OBJECTS_DICT, **METRIC_FUNCTIONS},
+                                kind="metric", resolver=_plugin_metric)
+
+
 def _lookup(name, custom_objects=None):
     """Built-in, then custom/registered objects, then the ``kcore.metrics`` entry points."""
     obj = ALL_OBJECTS_DICT.get(name)
     if obj is None:
         obj = serialization._find(name, {}, custom_objects)
     if obj is None:
-        obj = registry.resolve(registry.METRICS_GROUP, name,
-                               builtin_names=tuple(ALL_OBJECTS_DICT))
+        obj = _plugin_metric(name)
     return obj
 
 
 def _function_from_config(fn):
     """The function a ``MeanMetricWrapper`` config names (a metric or loss function)."""
+    if isinstance(fn, dict) and fn.get("class_name") == "function":
+        fn = fn.get("config")  # Keras 3: {"module": "builtins", "class_name": "function", ...}
     if isinstance(fn, str) and fn in METRIC_FUNCTIONS:
         return METRIC_FUNCTIONS[fn]
 
@@ -106,20 +117,14 @@ def serialize(metric):
 
 def deserialize(config, custom_objects=None):
     """Rebuilds a metric from ``serialize``'s output or a name (plugins included)."""
-    if isinstance(config, dict) and "class_name" in config:
-        name = config.get("registered_name") or config["class_name"]
-        module_objects = dict(ALL_OBJECTS_DICT)
-        if name not in module_objects and config["class_name"] not in module_objects:
-            module_objects[name] = _lookup(name, custom_objects)
-        return serialization.deserialize_keras_object(
-            config, module_objects=module_objects, custom_objects=custom_objects,
-            printable_module_name="metric")
-    if isinstance(config, str):
-        obj = _lookup(config, custom_objects)
-        return obj() if inspect.isclass(obj) else obj
+    table = ALL_OBJECTS_DICT
+    name = config.get("class_name") if isinstance(config, dict) else config
+    plain = not isinstance(config, dict) or config.get("registered_name") in (None, name)
+    if isinstance(name, str) and plain and name not in table \
+            and serialization._find(name, {}, custom_objects) is None:
+        table = {**table, name: _plugin_metric(name)}
     return serialization.deserialize_keras_object(
-        config, module_objects=ALL_OBJECTS_DICT, custom_objects=custom_objects,
-        printable_module_name="metric")
+        config, module_objects=table, custom_objects=custom_objects, kind="metric")
 
 
 def get(identifier):

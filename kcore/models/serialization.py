@@ -4,8 +4,8 @@ Writes Keras 3's layout (``inbound_nodes`` as ``{"args": [...], "kwargs": {...}}
 ``__keras_tensor__`` references) and reads both it and tf.keras 2's nested-list layout.
 """
 
-from kcore.backend.serialization import (deserialize_keras_object, serialize_keras_object,
-                                         unknown_name_error)
+from kcore.backend.serialization import (CustomObjectScope, resolve_class,
+                                         serialize_keras_object)
 from kcore.layers.input_layer import InputLayer, KerasTensor, OpLayer
 from kcore.layers.layer import Layer, _iter_nested
 
@@ -31,34 +31,31 @@ def deserialize_layer(config, custom_objects=None):
     """Creates a layer (or a nested model) from its Keras config dict."""
     if isinstance(config, Layer):
         return config
-    registry = layer_registry()
-    name = config.get("class_name")
+    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
+        raise ValueError(f"Expected a layer config dict with a 'class_name', got "
+                         f"{str(config)[:200]!r}: the model config has the wrong structure.")
+    name = config["class_name"]
     if name == "__lambda__":
         raise ValueError("A bare lambda is not a layer config; wrap it in a Lambda layer.")
-    from kcore.backend.serialization import _find
+    # Only a Layer subclass may be constructed from a layer config (never a function or
+    # another class bound to the name), and names match exactly.
+    cls = resolve_class(
+        config, custom_objects, module_objects=layer_registry(), kind="layer",
+        printable_module_name="layer",
+        hint=f"If {name!r} is a custom layer, pass it as load_model(..., "
+             f"custom_objects={{{name!r}: {name}}}).")
+    inner = config.get("config") or {}
+    if not isinstance(inner, dict):
+        raise TypeError(f"The config of layer {name!r} must be a dict, got {type(inner).__name__}.")
+    import inspect
 
-    cls = _find(config.get("registered_name") or name, registry, custom_objects) or \
-        _find(name, registry, custom_objects)
-    if cls is None:
-        raise unknown_name_error(
-            "layer", name, registry,
-            hint=f"If {name!r} is a custom layer, pass it as load_model(..., "
-                 f"custom_objects={{{name!r}: {name}}}).")
-    inner = dict(config.get("config") or {})
-    if hasattr(cls, "from_config"):
-        import inspect
-
-        try:
-            takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
-        except (TypeError, ValueError):
-            takes_custom = False
-        from kcore.backend.serialization import CustomObjectScope
-
-        with CustomObjectScope(custom_objects or {}):
-            layer = cls.from_config(inner, custom_objects=custom_objects) if takes_custom \
-                else cls.from_config(inner)
-    else:
-        layer = cls(**inner)
+    try:
+        takes_custom = "custom_objects" in inspect.signature(cls.from_config).parameters
+    except (TypeError, ValueError):
+        takes_custom = False
+    with CustomObjectScope(custom_objects or {}):
+        layer = cls.from_config(dict(inner), custom_objects=custom_objects) if takes_custom \
+            else cls.from_config(dict(inner))
     build = config.get("build_config")
     if build and not layer.built and hasattr(layer, "build_from_config"):
         try:

@@ -12,7 +12,9 @@ Example:
     ['adam/iteration', 'adam/learning_rate']
 """
 
-from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
+from kcore.backend.serialization import (deserialize_keras_object, get_registered_object,
+                                         register_builtins,
+                                         register_kind, serialize_keras_object)
 from kcore.optimizers import schedules
 from kcore.optimizers.adadelta import Adadelta
 from kcore.optimizers.adagrad import Adagrad
@@ -31,6 +33,9 @@ __all__ = ["Optimizer", "SGD", "RMSprop", "Adam", "AdamW", "Adagrad", "Adadelta"
 _CLASSES = (SGD, RMSprop, Adam, AdamW, Adagrad, Adadelta, Adamax, Nadam, Ftrl, Lion)
 # Keras resolves built-in names case-insensitively: "adam", "Adam" and "ADAM" all work.
 ALL_OBJECTS_DICT = {cls.__name__.lower(): cls for cls in _CLASSES}
+register_kind("optimizer", bases=(Optimizer,))
+register_builtins("keras.optimizers", {cls.__name__: cls for cls in (Optimizer,) + _CLASSES},
+                  kind="optimizer")
 
 
 def serialize(optimizer):
@@ -41,19 +46,22 @@ def serialize(optimizer):
 def deserialize(config, custom_objects=None):
     """Rebuilds an optimizer from a config dict (Keras 3 or tf.keras, e.g. ``"Custom>Adam"``)."""
     if isinstance(config, dict) and isinstance(config.get("class_name"), str):
+        # tf.keras 2.11+ writes its own optimizers as "Custom>Adam": a built-in, unless a
+        # custom object is registered under exactly that name.
         bare = config["class_name"].split(">")[-1].lower()
-        if bare in ALL_OBJECTS_DICT and not _is_custom(config, custom_objects):
+        registered = config.get("registered_name")
+        if bare in ALL_OBJECTS_DICT and registered in (None, config["class_name"]) \
+                and not _is_custom(config, custom_objects):
             config = {**config, "class_name": bare, "registered_name": None}
     elif isinstance(config, str) and config.lower() in ALL_OBJECTS_DICT:
         config = config.lower()
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
-                                    custom_objects=custom_objects,
-                                    printable_module_name="optimizer")
+                                    custom_objects=custom_objects, kind="optimizer")
 
 
 def _is_custom(config, custom_objects):
     name = config.get("registered_name") or config["class_name"]
-    return bool(custom_objects) and name in custom_objects
+    return get_registered_object(name, custom_objects) is not None
 
 
 def get(identifier):

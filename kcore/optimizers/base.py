@@ -604,7 +604,7 @@ class Optimizer:
         if isinstance(config.get("learning_rate"), dict):
             config["learning_rate"] = deserialize_keras_object(
                 config["learning_rate"], module_objects=schedules.ALL_OBJECTS_DICT,
-                custom_objects=custom_objects, printable_module_name="learning rate schedule")
+                custom_objects=custom_objects, kind="learning rate schedule")
         optimizer = cls(**config)
         if scale is not None:
             optimizer.learning_rate_scale = scale

@@ -15,7 +15,8 @@ import math
 
 import numpy as np
 
-from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
+from kcore.backend.serialization import (deserialize_keras_object, register_builtins,
+                                         register_kind, serialize_keras_object)
 from kcore.backend.tensor import Tensor
 
 
@@ -249,6 +250,8 @@ class CosineDecayRestarts(LearningRateSchedule):
 ALL_OBJECTS_DICT = {cls.__name__: cls for cls in (
     LearningRateSchedule, ExponentialDecay, PiecewiseConstantDecay, PolynomialDecay,
     InverseTimeDecay, CosineDecay, CosineDecayRestarts)}
+register_kind("learning rate schedule", bases=(LearningRateSchedule,))
+register_builtins("keras.optimizers.schedules", ALL_OBJECTS_DICT, kind="learning rate schedule")
 
 
 def serialize(learning_rate_schedule):
@@ -260,4 +263,4 @@ def deserialize(config, custom_objects=None):
     """Rebuilds a schedule from its config dict."""
     return deserialize_keras_object(config, module_objects=ALL_OBJECTS_DICT,
                                     custom_objects=custom_objects,
-                                    printable_module_name="learning rate schedule")
+                                    kind="learning rate schedule")

@@ -12,18 +12,11 @@ kcore file write (and any plugin's) goes through: no torn file, no temporary lef
 from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,
                                          deserialize_keras_object,
                                          enable_unsafe_deserialization, get_custom_objects,
-                                         get_registered_name, register_keras_serializable,
-                                         serialize_keras_object)
+                                         get_registered_name, get_registered_object,
+                                         register_keras_serializable, serialize_keras_object)
 from kcore.saving.atomic import atomic_write
 from kcore.saving.saving_api import (load_model, load_weights, model_from_json, save_model,
                                      save_weights)
-
-
-def get_registered_object(name, custom_objects=None, module_objects=None):
-    """The object registered (or passed in ``custom_objects``) under ``name``, or ``None``."""
-    from kcore.backend.serialization import _find
-
-    return _find(name, module_objects or {}, custom_objects)
 
 
 __all__ = ["save_model", "load_model", "save_weights", "load_weights", "model_from_json",

@@ -231,7 +231,9 @@ def test_mean_metric_wrapper():
     wrapped_loss = metrics.MeanMetricWrapper(kcore.losses.huber, delta=0.5)
     assert wrapped_loss.direction == "down"
     cfg = wrapped_loss.get_config()
-    assert cfg == {"name": "huber", "dtype": "float32", "fn": "huber", "delta": 0.5}
+    assert cfg == {"name": "huber", "dtype": "float32", "delta": 0.5,
+                   "fn": {"module": "builtins", "class_name": "function", "config": "huber",
+                          "registered_name": "function"}}  # Keras 3's function config
     clone = metrics.MeanMetricWrapper.from_config(cfg)
     assert clone._fn is kcore.losses.huber and clone._fn_kwargs == {"delta": 0.5}
     acc = metrics.MeanMetricWrapper.from_config({"fn": "binary_accuracy", "name": "acc"})

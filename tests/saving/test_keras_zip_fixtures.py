@@ -103,8 +103,13 @@ def test_subclassed_fixture_with_custom_objects_instead_of_registration():
     try:
         with pytest.raises(ValueError, match="custom_objects"):
             kcore.models.load_model(HERE / "subclassed.keras")
+        # The file names "kz>Net": as in Keras, only that exact key resolves it (#14 §3: no
+        # fallback from a package-qualified name to a bare one); the error says so.
+        with pytest.raises(ValueError, match=r"custom_objects=\{'kz>Net': Net\}"):
+            kcore.models.load_model(HERE / "subclassed.keras",
+                                    custom_objects={"Net": Net, "Scale": Scale})
         model = kcore.models.load_model(HERE / "subclassed.keras",
-                                        custom_objects={"Net": Net, "Scale": Scale})
+                                        custom_objects={"kz>Net": Net, "kz>Scale": Scale})
         _check_predictions(model, np.load(HERE / "subclassed.npz"))
     finally:
         registry.update(saved)
