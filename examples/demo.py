@@ -140,7 +140,7 @@ def main(argv=None):
     output = Path(args.output).resolve()
     output.mkdir(parents=True, exist_ok=True)
     paths = {
-        "checkpoint": output / "best_model.h5",
+        "checkpoint": output / "best_model.keras",
         "csv": output / "training_log.csv",
         "plot": output / "training_curves.png",
         "graph": output / "model.png",

@@ -46,7 +46,7 @@ model.fit(x_train, y_train, epochs=config["epochs"], batch_size=32,
           callbacks=[
               keras.callbacks.WandbMetricsLogger(log_freq=5),
               keras.callbacks.WandbModelCheckpoint(
-                  str(args.output / "checkpoints" / "model_{epoch:02d}.h5"),
+                  str(args.output / "checkpoints" / "model_{epoch:02d}.keras"),
                   monitor="val_loss", save_best_only=True),
           ])
 loss, accuracy = model.evaluate(x_test, y_test, verbose=0)

@@ -102,7 +102,7 @@ def test_demo_writes_checkpoint_csv_plot(demo_run):
     import kcore
 
     _, out, _ = demo_run
-    model = kcore.models.load_model(out / "best_model.h5")
+    model = kcore.models.load_model(out / "best_model.keras")
     assert model.output_shape == (None, 10)
     with open(out / "training_log.csv", newline="") as f:
         rows = list(csv.DictReader(f))
@@ -143,7 +143,7 @@ def test_demo_reports_accuracy_and_commands(demo_run):
     assert re.search(r"held-out digits: accuracy 0\.\d{4}", stdout)
     assert f"tensorboard --logdir {out / 'tensorboard'}" in stdout
     assert re.search(r"TensorBoard logs .*tensorboard/\d{8}-\d{6}\s+\(this run\)", stdout)
-    assert str(out / "best_model.h5") in stdout
+    assert str(out / "best_model.keras") in stdout
 
 
 def test_demo_explains_a_missing_plugin(tmp_path):
@@ -189,5 +189,5 @@ def test_demo_logs_the_best_checkpoint_as_a_wandb_artifact(demo_run):
     (artifact,) = run["artifacts"]
     assert artifact["name"] == f"run_{run['run']['id']}_model" and artifact["type"] == "model"
     assert artifact["aliases"] == ["best", "latest"]
-    assert [f for f, _ in artifact["files"]] == ["best_model.h5"]
+    assert [f for f, _ in artifact["files"]] == ["best_model.keras"]
     assert artifact["metadata"]["test_accuracy"] == pytest.approx(run["summary"]["test_accuracy"])

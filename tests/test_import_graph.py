@@ -73,8 +73,6 @@ LAZY_IMPORTS = {
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.functional", "kcore.models.serialization"):
         "no cycle: can move to the top of the module (not done yet)",
-    ("kcore.models.model", "kcore.backend.serialization"):
-        "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.model", "kcore.layers.input_layer"):
         "no cycle: can move to the top of the module (not done yet)",
     ("kcore.models.model", "kcore.models.functional"):

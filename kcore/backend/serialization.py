@@ -158,18 +158,19 @@ class _Context:
         return _Context(None, self.custom_objects, "object", None)
 
 
-def deserialize_keras_object(config, module_objects=None, custom_objects=None,
-                             printable_module_name="object", safe_mode=None, kind=None,
-                             **kwargs):
+def deserialize_keras_object(config, custom_objects=None, safe_mode=None, module_objects=None,
+                             printable_module_name="object", kind=None, **kwargs):
     """Rebuilds an object from its Keras config (Keras 3 or tf.keras 2 form) or name.
+
+    The first three arguments are Keras's, in Keras's order.
 
     Args:
         config: ``None``, a name, a config dict, or a (nested) list/dict of those.
-        module_objects: built-in names of the calling module (e.g. ``ALL_OBJECTS_DICT``).
         custom_objects: extra ``name -> class/function`` for this call.
-        printable_module_name: what ``config`` is, for messages (``"initializer"``).
         safe_mode: refuse code stored in the config; ``None`` keeps the enclosing setting
             (default: safe). Ignored after ``enable_unsafe_deserialization()``.
+        module_objects: built-in names of the calling module (e.g. ``ALL_OBJECTS_DICT``).
+        printable_module_name: what ``config`` is, for messages (``"initializer"``).
         kind: the ``ObjectKind`` (or its name, e.g. ``"layer"``) ``config`` must resolve to.
 
     Raises:

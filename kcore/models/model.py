@@ -4,7 +4,6 @@
 ``__init__`` and ``call`` gives a subclassed model whose weights are created on first call.
 """
 
-import json
 
 from kcore.layers.layer import Layer
 from kcore.trainers.trainer import Trainer
@@ -198,7 +197,7 @@ class Model(Trainer, Layer):
             ) from None
 
     def to_json(self, **kwargs):
-        """The model's architecture as a Keras-format JSON string."""
-        from kcore.backend.serialization import serialize_keras_object
+        """The model's architecture (and compile arguments) as Keras 3's JSON string."""
+        from kcore.saving import saving_api
 
-        return json.dumps(serialize_keras_object(self), **kwargs)
+        return saving_api.model_to_json(self, **kwargs)

@@ -239,9 +239,14 @@ class Archive:
         """Writes the ``assets/`` entries under ``directory`` (names checked on opening)."""
         for name in self.asset_names():
             target = os.path.join(directory, *name.split("/"))
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            with open(target, "wb") as f:
-                f.write(self.read(name))
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                with open(target, "wb") as f:
+                    f.write(self.read(name))
+            except OSError as e:
+                # e.g. "assets/a" both a file and a folder: no real archive has that.
+                raise ValueError(f"{self.path}: cannot unpack entry {name!r} ({e}); the "
+                                 "archive is damaged.") from None
 
 
 def _check_metadata(archive):
@@ -311,8 +316,8 @@ def read(filepath, custom_objects=None, compile=True, safe_mode=True):
     return model
 
 
-def compile_from_config(model, compile_config, custom_objects, path):
-    """Compiles ``model`` from ``config.json``'s ``compile_config``.
+def compile_from_config(model, compile_config, custom_objects, path, source=CONFIG):
+    """Compiles ``model`` from the ``compile_config`` of ``source`` (``config.json``).
 
     A ``compile_config`` without an optimizer (Keras 3 on TensorFlow writes such files)
     compiles with ``compile()``'s default optimizer, as Keras does, with a warning.
@@ -320,21 +325,21 @@ def compile_from_config(model, compile_config, custom_objects, path):
     from kcore.saving.saving_api import compile_from_training_config
 
     if not isinstance(compile_config, dict):
-        raise ValueError(f"{path}: the 'compile_config' of {CONFIG} must be a JSON object, got "
+        raise ValueError(f"{path}: the 'compile_config' of {source} must be a JSON object, got "
                          f"{json.dumps(compile_config)[:200]}; the file is damaged. Load it "
                          "with compile=False and compile the model in code.")
     train_config = {k: v for k, v in compile_config.items() if k != "optimizer"}
     optimizer = compile_config.get("optimizer")
     if optimizer is None:
         warnings.warn(
-            f"{path}: the 'compile_config' of {CONFIG} names no optimizer; the model is "
+            f"{path}: the 'compile_config' of {source} names no optimizer; the model is "
             "compiled with the default optimizer ('rmsprop'), as Keras does, and the saved "
             "optimizer state cannot be restored into it.", stacklevel=3)
         optimizer = "rmsprop"
     train_config["optimizer_config"] = optimizer if isinstance(optimizer, dict) else \
         {"class_name": optimizer, "config": {}}
     compile_from_training_config(model, train_config, custom_objects, path,
-                                 where=f"the 'compile_config' of {CONFIG}")
+                                 where=f"the 'compile_config' of {source}")
 
 
 def load_weights(model, filepath, skip_mismatch=False):

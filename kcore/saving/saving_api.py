@@ -135,8 +135,18 @@ def model_from_config(config, custom_objects=None, safe_mode=None, source="the c
     return model
 
 
+def model_to_json(model, **kwargs):
+    """``model.to_json()``: Keras 3's form, the same as a ``.keras`` file's ``config.json``
+    (``module``, ``class_name``, ``config``, ``registered_name``, ``build_config``,
+    ``compile_config``); ``kwargs`` go to ``json.dumps``."""
+    return json.dumps(keras_zip.model_config(model), default=h5io.json_default, **kwargs)
+
+
 def model_from_json(json_string, custom_objects=None):
-    """A new (untrained) model from ``model.to_json()`` output (Keras or kcore).
+    """A new model from ``model.to_json()`` output (Keras or kcore), with no weights.
+
+    As in Keras, a model compiled when it was serialized comes back compiled (with a fresh
+    optimizer).
 
     Example:
         >>> clone = kcore.models.model_from_json(model.to_json())
@@ -145,7 +155,12 @@ def model_from_json(json_string, custom_objects=None):
         config = json.loads(json_string)
     except json.JSONDecodeError as e:
         raise ValueError(f"model_from_json: not valid JSON ({e}).") from None
-    return model_from_config(config, custom_objects, source="the JSON string")
+    compile_config = config.pop("compile_config", None) if isinstance(config, dict) else None
+    model = model_from_config(config, custom_objects, source="the JSON string")
+    if compile_config:
+        keras_zip.compile_from_config(model, compile_config, custom_objects, "model_from_json",
+                                      source="the JSON string")
+    return model
 
 
 # -- models ---------------------------------------------------------------------------------

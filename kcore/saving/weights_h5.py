@@ -106,6 +106,26 @@ def _unique(name, used):
     return name
 
 
+# A dataset is refused when it would expand to more than this many times the bytes it
+# occupies in the file, and to more than ``BOMB_FLOOR_BYTES`` (an HDF5 "bomb": a huge
+# chunked dataset of fill values stores almost nothing but allocates all of it on reading).
+MAX_EXPANSION = 100
+BOMB_FLOOR_BYTES = 64 << 20
+
+
+def check_dataset_size(dataset):
+    """Raises ``ValueError`` before reading a dataset that declares an absurd size."""
+    nbytes = int(np.prod(dataset.shape, dtype=np.float64) * dataset.dtype.itemsize)
+    if nbytes <= BOMB_FLOOR_BYTES:
+        return
+    stored = dataset.id.get_storage_size()
+    if nbytes > MAX_EXPANSION * max(stored, 1):
+        raise ValueError(
+            f"{dataset.file.filename}: dataset {dataset.name!r} declares shape "
+            f"{tuple(dataset.shape)} ({nbytes} bytes) but stores only {stored} bytes: "
+            "refusing to read a potential decompression bomb.")
+
+
 class _Store:
     """The ``vars`` group of one object, as the dict-like ``store`` Keras passes to
     ``save_own_variables``/``load_own_variables``."""
@@ -117,7 +137,13 @@ class _Store:
         h5io.write_dataset(self.group, key, value.numpy() if hasattr(value, "numpy") else value)
 
     def __getitem__(self, key):
-        return np.asarray(self.group[key])
+        dataset = self.group[key]
+        check_dataset_size(dataset)
+        return np.asarray(dataset)
+
+    def shape(self, key):
+        """The shape of dataset ``key``, without reading it."""
+        return tuple(self.group[key].shape)
 
     def keys(self):
         return list(self.group.keys()) if self.group is not None else []
@@ -183,14 +209,16 @@ def _load_own(layer, store, where, skip_mismatch, filepath):
             warnings.warn(msg + " Skipped (skip_mismatch=True).", stacklevel=3)
             return
         raise ValueError(msg + " Was it saved from the same architecture?")
-    values = [store[str(i)] for i in range(len(variables))]
-    for v, value in zip(variables, values):
-        if tuple(v.shape) != tuple(value.shape):
+    # Shapes are compared before any data is read: a file never makes kcore allocate more
+    # than the model's own variables.
+    for i, v in enumerate(variables):
+        if tuple(v.shape) != store.shape(str(i)):
             msg = (f"{filepath}: shape mismatch for weight {v.path!r} of {where}: the model "
-                   f"expects {tuple(v.shape)}, the file has {tuple(value.shape)}.")
+                   f"expects {tuple(v.shape)}, the file has {store.shape(str(i))}.")
             if skip_mismatch:
                 warnings.warn(msg + " Skipped (skip_mismatch=True).", stacklevel=3)
                 return
             raise ValueError(msg)
+    values = [store[str(i)] for i in range(len(variables))]
     for v, value in zip(variables, values):
         v.assign(value)

@@ -6,8 +6,9 @@ directories of images or text files.
 
 from kcore.backend.random import set_random_seed
 from kcore.backend.serialization import (CustomObjectScope, custom_object_scope,
-                                         get_custom_objects, get_registered_name,
-                                         register_keras_serializable)
+                                         deserialize_keras_object, get_custom_objects,
+                                         get_registered_name, get_registered_object,
+                                         register_keras_serializable, serialize_keras_object)
 from kcore.layers.layer import clear_session
 from kcore.trainers.py_dataset import PyDataset
 from kcore.utils.array_datasets import split_dataset, timeseries_dataset_from_array

@@ -233,3 +233,63 @@ def test_hostile_optimizer_and_schedule_inside_an_optimizer(marker):
         loss = {"module": "keras.losses", "class_name": "LossFunctionWrapper",
                 "config": {"fn": payload}}
         _outcome(lambda: kcore.losses.deserialize(loss), marker)
+
+
+# -- compile state and the .keras zip: the same rules ---------------------------------------
+def _compiled_model():
+    model = kcore.Sequential([kcore.Input((2,)), kcore.layers.Dense(1, name="d")])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    return model
+
+
+def _rewrite_keras_zip(src, dst, edit):
+    import zipfile
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "config.json":
+                config = json.loads(data)
+                edit(config)
+                data = json.dumps(config).encode()
+            zout.writestr(item, data)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")  # payloads that are plain names compile
+@pytest.mark.parametrize("entry", ["loss", "metrics", "optimizer"])
+def test_no_hostile_compile_config_runs_code(entry, marker, tmp_path):
+    h5, zipped = tmp_path / "m.h5", tmp_path / "m.keras"
+    model = _compiled_model()
+    model.save(h5)
+    model.save(zipped)
+    for n, payload in enumerate(_hostile_objects()):
+        value = [payload] if entry == "metrics" else payload
+
+        def edit_zip(config):
+            config["compile_config"][entry] = value
+
+        target = tmp_path / f"hostile{n}.keras"
+        _rewrite_keras_zip(zipped, target, edit_zip)
+        _outcome(lambda: kcore.models.load_model(target), marker)
+        with h5py.File(h5, "r+") as f:
+            train = json.loads(f.attrs["training_config"])
+            if entry == "optimizer":
+                train["optimizer_config"] = payload
+            else:
+                train[entry] = value
+            f.attrs["training_config"] = json.dumps(train)
+        _outcome(lambda: kcore.models.load_model(h5), marker)
+
+
+def test_lambda_bytecode_in_a_keras_zip_is_refused(tmp_path, marker):
+    fn = lambda x, p=str(marker): (open(p, "w").close(), x)[1]  # noqa: E731
+    model = kcore.Sequential([kcore.Input((2,)), kcore.layers.Lambda(fn, name="payload")])
+    marker.unlink()
+    path = tmp_path / "lambda.keras"
+    model.save(path)
+    with pytest.raises(ValueError, match=r"safe_mode=False.*enable_unsafe_deserialization"):
+        kcore.models.load_model(path)
+    assert not marker.exists()
+    loaded = kcore.models.load_model(path, safe_mode=False)
+    assert marker.exists()
+    np.testing.assert_allclose(loaded.predict(np.ones((1, 2)), verbose=0), np.ones((1, 2)))

@@ -2,9 +2,10 @@
 
 Keras 3.15.1 (with jax, which its numpy backend imports) is in kcore's ``[test]`` extra, so
 ``make test`` runs this check: a subprocess with ``KERAS_BACKEND=numpy`` (no TensorFlow
-needed) loads kcore-written ``.keras`` and ``.h5`` models and ``.weights.h5``/legacy ``.h5``
-weights, predicts, and reports the restored optimizer state. It skips only where ``keras``
-is not importable (an environment set up without the test extra).
+needed) loads kcore-written ``.keras`` and ``.h5`` models, ``.weights.h5``/legacy ``.h5``
+weights and ``model.to_json()`` output, predicts, and reports the restored optimizer state.
+It skips only where ``keras`` is not importable (an environment set up without the test
+extra).
 
 A second, slow check uses a separate interpreter with Keras 3 + TensorFlow
 (``$KCORE_KERAS_PYTHON``) when one exists.
@@ -51,6 +52,40 @@ class TwoLayer(keras.Model):
         return {"name": self.name, "units": self.units}
 
 
+@keras.saving.register_keras_serializable(package="kcore_tests")
+class Gate(keras.layers.Layer):
+    def __init__(self, bias=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.bias = bias
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(input_shape[-1],), name="gate",
+                                    initializer="ones")
+
+    def call(self, x):
+        return x * keras.ops.sigmoid(self.gate) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "bias": self.bias}
+
+
+@keras.saving.register_keras_serializable(package="kcore_tests")
+class Block(keras.layers.Layer):
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = keras.layers.Dense(units, activation="tanh")
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+
+    def call(self, x):
+        return x + self.inner(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
 def _list(p):
     return p if isinstance(p, (list, tuple)) else [p]
 
@@ -68,6 +103,10 @@ for case in job:
     for key in case["models"]:
         model = keras.models.load_model(case[key])
         res[key] = _predict(model, x)
+        if key == "model.keras":  # compiled as kcore compiled it: evaluate agrees
+            ys = [np.asarray(y) for y in case["y"]]
+            res["evaluate"] = {k: float(v) for k, v in model.evaluate(
+                x, ys[0] if len(ys) == 1 else ys, verbose=0, return_dict=True).items()}
         opt = model.optimizer
         res[key + ":optimizer"] = None if opt is None else {
             "class_name": type(opt).__name__,
@@ -78,9 +117,59 @@ for case in job:
         fresh.set_weights([np.zeros_like(w) for w in fresh.get_weights()])
         fresh.load_weights(case[key])
         res[key] = _predict(fresh, x)
+    if "json" in case:
+        rebuilt = keras.models.model_from_json(open(case["json"]).read())
+        rebuilt.load_weights(case["weights_file"])
+        res["json"] = _predict(rebuilt, x)
     out[case["name"]] = res
 print("RESULT" + json.dumps(out))
 """
+
+
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Gate(kcore.layers.Layer):
+    """A registered custom layer with a weight and a config argument (twin in the script)."""
+
+    def __init__(self, bias=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.bias = bias
+
+    def build(self, input_shape):
+        self.gate = self.add_weight(shape=(input_shape[-1],), name="gate",
+                                    initializer="ones")
+
+    def call(self, x):
+        return x * kcore.ops.sigmoid(self.gate) + self.bias
+
+    def get_config(self):
+        return {**super().get_config(), "bias": self.bias}
+
+
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Block(kcore.layers.Layer):
+    """A registered custom layer holding a sublayer (twin in the script)."""
+
+    def __init__(self, units=4, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = kcore.layers.Dense(units, activation="tanh")
+
+    def build(self, input_shape):
+        self.inner.build(input_shape)
+
+    def call(self, x):
+        return x + self.inner(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+
+
+def custom_layer():
+    inputs = kcore.Input((6,), name="x")
+    hidden = Gate(0.25, name="gate")(kcore.layers.Dense(4, name="d")(inputs))
+    hidden = Block(4, name="block")(hidden)
+    return kcore.Model(inputs, kcore.layers.Dense(3, activation="softmax", name="o")(hidden),
+                       name="custom")
 
 
 def _compiled(model, multi):
@@ -89,14 +178,17 @@ def _compiled(model, multi):
     loss = {"cls": "sparse_categorical_crossentropy", "reg": "mean_squared_error"} if multi else \
         "sparse_categorical_crossentropy"
     metrics = {"cls": ["accuracy"]} if multi else ["accuracy"]
-    model.compile(optimizer=kcore.optimizers.Adam(1e-2), loss=loss, metrics=metrics)
+    loss_weights = {"cls": 1.0, "reg": 0.5} if multi else None
+    model.compile(optimizer=kcore.optimizers.Adam(1e-2), loss=loss, metrics=metrics,
+                  loss_weights=loss_weights)
     return model
 
 
 def cnn():
     return kcore.Sequential([
         kcore.Input((6, 6, 2)), kcore.layers.Conv2D(3, 3, activation="relu", name="conv"),
-        kcore.layers.MaxPooling2D(2, name="pool"), kcore.layers.Flatten(name="flat"),
+        kcore.layers.BatchNormalization(name="bn"), kcore.layers.MaxPooling2D(2, name="pool"),
+        kcore.layers.Flatten(name="flat"), kcore.layers.Dropout(0.3, name="drop"),
         kcore.layers.Dense(3, activation="softmax", name="out")], name="cnn")
 
 
@@ -126,6 +218,7 @@ CASES = {
     "rnn": (rnn, rnn_data, False, (".keras", ".h5")),
     # Keras stores no build shape in .h5 files, so only .keras can rebuild it.
     "subclassed": (subclassed, data, False, (".keras",)),
+    "custom_layer": (custom_layer, data, False, (".keras", ".h5")),
 }
 
 
@@ -146,11 +239,19 @@ def _write_cases(tmp_path):
             saving_api.save_model(model, case[key])
         saving_api.save_weights(model, case["weights_file"])
         saving_api.save_weights(model, case["legacy_weights_file"])
+        if name != "subclassed":  # Keras rebuilds only graph models from JSON alone
+            case["json"] = str(tmp_path / f"{name}.json")
+            pathlib.Path(case["json"]).write_text(model.to_json())
         xs = x if isinstance(x, list) else [x]
         case["x"] = [a[:5].tolist() for a in xs]
         case["dtype"] = str(xs[0].dtype)
+        ys = [a[:5] for a in (y if isinstance(y, list) else [y])]
+        case["y"] = [a.tolist() for a in ys]
         pred = model.predict(x, verbose=0)
         expected[name] = {
+            "evaluate": model.evaluate([a[:5] for a in xs] if len(xs) > 1 else xs[0][:5],
+                                       ys if len(ys) > 1 else ys[0], verbose=0,
+                                       return_dict=True),
             "pred": [p[:5] for p in (pred if isinstance(pred, list) else [pred])],
             "iterations": int(model.optimizer.iterations.numpy()),
             "optimizer_variables": [v.numpy() for v in model.optimizer.variables]}
@@ -168,11 +269,15 @@ def _compare(cases, expected, results):
     for case in cases:
         name, want = case["name"], expected[case["name"]]
         got = results[name]
-        for key in case["models"] + case["weights"]:
+        for key in case["models"] + case["weights"] + (["json"] if "json" in case else []):
             assert len(got[key]) == len(want["pred"]), (name, key)
             for a, b in zip(got[key], want["pred"]):
                 np.testing.assert_allclose(np.asarray(a), b, rtol=1e-5, atol=1e-6,
                                            err_msg=f"{name} {key}")
+        # Keras compiles the .keras model with kcore's losses, loss weights and metrics.
+        assert sorted(got["evaluate"]) == sorted(want["evaluate"]), name
+        for k, v in want["evaluate"].items():
+            assert got["evaluate"][k] == pytest.approx(v, rel=1e-5, abs=1e-6), (name, k)
         # Keras restores the optimizer from .keras (not from .h5: Keras 3.15 drops it there).
         opt = got.get("model.keras:optimizer")
         if opt is not None:

@@ -237,6 +237,40 @@ def test_assets_round_trip_and_private_directory_removed(tmp_path):
     assert _private_dirs() == before
 
 
+@kcore.saving.register_keras_serializable(package="kcore_tests")
+class Counter(kcore.layers.Layer):
+    """Keeps a call count outside its variables, saved through save/load_own_variables."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.calls = 0
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+    def call(self, x):
+        return x * self.w
+
+    def save_own_variables(self, store):
+        store["w"] = self.w.numpy()
+        store["calls"] = np.array(self.calls)
+
+    def load_own_variables(self, store):
+        self.w.assign(store["w"])
+        self.calls = int(store["calls"])
+
+
+def test_save_and_load_own_variables_are_used(tmp_path):
+    model = kcore.Sequential([kcore.Input((3,)), Counter(name="counter")])
+    layer = model.get_layer("counter")
+    layer.w.assign(np.array([1.0, 2.0, 3.0], "float32"))
+    layer.calls = 7
+    model.save(tmp_path / "m.keras")
+    loaded = kcore.models.load_model(tmp_path / "m.keras").get_layer("counter")
+    assert loaded.calls == 7
+    np.testing.assert_array_equal(loaded.w.numpy(), [1.0, 2.0, 3.0])
+
+
 # -- bad archives -------------------------------------------------------------------------
 def _rewrite(src, dst, drop=(), replace=None, add=None):
     """Copies the zip ``src`` to ``dst``, dropping/replacing/adding entries."""
@@ -265,6 +299,17 @@ def test_unsafe_entry_names_are_refused(saved, tmp_path, entry):
     with pytest.raises(ValueError, match=r"bad\.keras: unsafe entry .*evil|bad\.keras: unsafe"):
         kcore.models.load_model(bad)
     assert not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_conflicting_asset_entries_are_refused(tmp_path):
+    model = _table_model()
+    model.save(tmp_path / "m.keras")
+    bad = _rewrite(tmp_path / "m.keras", tmp_path / "bad.keras",
+                   add={"assets/layers": b"a file where a folder belongs"})
+    before = _private_dirs()
+    with pytest.raises(ValueError, match=r"bad\.keras: cannot unpack entry 'assets/layers"):
+        kcore.models.load_model(bad)
+    assert _private_dirs() == before
 
 
 def _forge_size(path, entry, size):
@@ -364,3 +409,37 @@ def test_zipped_false_and_include_optimizer_false_are_refused(tmp_path):
 
 def test_bomb_limits_are_documented():
     assert keras_zip.MAX_EXPANSION == 100 and keras_zip.BOMB_FLOOR_BYTES <= 1 << 28
+
+
+def test_to_json_is_config_json_and_model_from_json_compiles(tmp_path):
+    """As in Keras 3: ``to_json()`` is the ``.keras`` file's ``config.json``, and
+    ``model_from_json`` returns a compiled model (fresh optimizer) when it was compiled."""
+    model = _compile(multi_io(), multi=True)
+    model.save(tmp_path / "m.keras")
+    with zipfile.ZipFile(tmp_path / "m.keras") as zf:
+        assert json.loads(model.to_json()) == json.loads(zf.read("config.json"))
+    clone = kcore.models.model_from_json(model.to_json())
+    assert clone.compiled and isinstance(clone.optimizer, kcore.optimizers.Adam)
+    assert clone.get_compile_config()["loss_weights"] == {"cls": 1.0, "reg": 0.3}
+    assert not kcore.models.model_from_json(multi_io().to_json()).compiled
+
+
+def test_hdf5_bomb_in_weights_is_refused_before_reading(saved, tmp_path):
+    """A dataset that declares gigabytes of fill values but stores nothing is refused."""
+    import h5py
+
+    with zipfile.ZipFile(saved) as zf:
+        (tmp_path / "w.h5").write_bytes(zf.read("model.weights.h5"))
+    with h5py.File(tmp_path / "w.h5", "r+") as f:
+        del f["layers/dense/vars/0"]
+        f["layers/dense/vars"].create_dataset("0", shape=(60000, 60000), dtype="float32",
+                                              chunks=(1000, 1000), compression="gzip")
+    bad = _rewrite(saved, tmp_path / "bad.keras",
+                   replace={"model.weights.h5": (tmp_path / "w.h5").read_bytes()})
+    with pytest.raises(ValueError, match=r"shape mismatch.*\(60000, 60000\)"):
+        kcore.models.load_model(bad)
+    from kcore.saving import weights_h5
+
+    with h5py.File(tmp_path / "w.h5", "r") as f:
+        with pytest.raises(ValueError, match=r"declares shape \(60000, 60000\).*bomb"):
+            weights_h5.check_dataset_size(f["layers/dense/vars/0"])

@@ -80,7 +80,7 @@ def _check_predictions(model, npz):
 
 
 @pytest.mark.parametrize("name", ["sequential", "functional", "cnn", "rnn", "subclassed",
-                                  "compiled"])
+                                  "compiled", "functional_custom"])
 def test_load_keras_zip_fixture(name):
     model = saving_api.load_model(HERE / f"{name}.keras")
     _check_predictions(model, np.load(HERE / f"{name}.npz"))
@@ -93,6 +93,14 @@ def test_subclassed_fixture_restores_custom_layer_weights_and_assets():
     # alpha was 0.5 at save time; the offset came from assets/layers/scale/offset.txt.
     np.testing.assert_array_equal(model.scale.alpha.numpy(), np.full(5, 0.5, "float32"))
     np.testing.assert_allclose(model.scale.offset, np.linspace(-1, 1, 5), atol=1e-7)
+
+
+def test_functional_fixture_with_custom_layer_restores_its_weight_and_assets():
+    model = kcore.models.load_model(HERE / "functional_custom.keras")
+    layer = model.get_layer("scaled")
+    assert isinstance(layer, Scale) and layer.init == 2.0
+    np.testing.assert_array_equal(layer.alpha.numpy(), np.full(3, 2.0, "float32"))
+    np.testing.assert_allclose(layer.offset, [-1, 0, 1], atol=1e-7)
 
 
 def test_subclassed_fixture_with_custom_objects_instead_of_registration():
@@ -128,6 +136,18 @@ def test_compiled_fixture_restores_compile_state():
     # Adam's moments were restored: not all zero after three steps.
     slots = [v.numpy() for v in opt.variables if v.name != "iteration"]
     assert slots and all(np.any(s != 0) for s in slots if s.ndim)
+
+
+def test_compiled_fixture_evaluates_as_keras_does():
+    """Losses, loss weights and per-output metrics are restored: Keras's evaluate numbers."""
+    model = kcore.models.load_model(HERE / "compiled.keras")
+    npz = np.load(HERE / "compiled.npz")
+    results = model.evaluate([npz["step_x0"], npz["step_x1"]], [npz["step_y0"], npz["step_y1"]],
+                             verbose=0, return_dict=True)
+    want = dict(zip(npz["eval_names"].tolist(), npz["eval_values"].tolist()))
+    assert sorted(results) == sorted(want)
+    for key, value in want.items():
+        assert results[key] == pytest.approx(value, rel=1e-5), key
 
 
 def test_compiled_fixture_continues_training_as_keras_does():

@@ -47,7 +47,7 @@ def test_every_epoch_saved_and_logged(wandb_offline, model, data, read_offline_r
         assert "val_loss" in artifact["metadata"]
 
 
-@pytest.mark.parametrize("filepath", ["best-{epoch}.h5", "best.h5"])
+@pytest.mark.parametrize("filepath", ["best-{epoch}.h5", "best.h5", "best-{epoch}.keras"])
 def test_save_best_only_never_uploads_an_unwritten_file(wandb_offline, model, data,
                                                         read_offline_run, filepath):
     # score improves at epochs 0 and 1, not at 2 (wandb/wandb#8842 uploaded a stale or
@@ -66,7 +66,9 @@ def test_save_best_only_never_uploads_an_unwritten_file(wandb_offline, model, da
     assert [a["aliases"] for a in artifacts] == [["epoch_0", "latest"], ["epoch_1", "latest"]]
     assert [a["metadata"]["score"] for a in artifacts] == [1.0, 3.0]
     if "{epoch}" in filepath:
-        assert not (wandb_offline / "best-3.h5").exists()
+        assert not (wandb_offline / filepath.format(epoch=3)).exists()
+        reloaded = kcore.models.load_model(wandb_offline / filepath.format(epoch=2))
+        assert int(reloaded.optimizer.iterations.numpy()) == 2 * len(data[0]) // 4
     assert ckpt.best == 3.0
 
 
