@@ -1,22 +1,26 @@
 """``make bench``: kcore vs PyTorch on the CPU workloads of issue #16, in one run.
 
-Each workload is timed in paired rounds: a warm-up of each framework, then ``--repeats``
-rounds of (kcore, PyTorch) back to back; the table shows the medians and the ratio
-kcore / PyTorch (lower is better for kcore). Every workload is measured twice:
+Every measurement is one run in a **fresh process**: the child builds the model and the
+data, warms up (a few steps, or two whole epochs for the "third epoch" row), then times one
+run and reports its seconds, page faults (minor + major) and peak resident memory
+(``VmHWM``). Rounds alternate the frameworks (kcore, PyTorch, kcore, PyTorch, ...);
+the tables show the medians of ``--repeats`` rounds and the ratio kcore / PyTorch (lower is
+better for kcore), the summary also the range of the per-round ratios. Fresh processes keep
+the two frameworks' thread pools from competing for the cores (they would in one process:
+PyTorch's OpenMP threads and OpenBLAS's both spin after their work), and keep a model's
+history (the subnormal floats that Adam's moments drift into after a few epochs) out of
+rows where it does not belong; the "third epoch" row shows that history on purpose.
 
-* at the **default threads**: numpy's BLAS and PyTorch with their own defaults (both use
-  every core), as a user gets them;
-* as a **1-thread pair**: BLAS limited to 1 thread (threadpoolctl) and
-  ``torch.set_num_threads(1)``.
+Each workload is measured twice:
 
-Per workload and framework the timing tables also show the page faults of one run (minor +
-major, median over the rounds). A last table runs each workload alone in a fresh process
-per framework (1 thread, the workload twice) for the page faults of a steady-state epoch
-and the peak resident memory (``VmHWM``), with its growth over the RSS before training.
+* at the **default threads**: numpy's BLAS, PyTorch and kcore with their own defaults (all
+  use every core), as a user gets them;
+* as a **1-thread pair**: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``
+  and ``KCORE_NUM_THREADS`` set to 1 in the children.
 
 ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` force OpenBLAS onto another GEMM kernel; when
-either is set, the default-threads table is measured again in a child process with both
-unset (``--no-unset-rerun`` skips that), so the figures users get are shown as well.
+either is set, the default-threads table is measured again with both unset
+(``--no-unset-rerun`` skips that), so the figures users get are shown as well.
 """
 
 import argparse
@@ -90,57 +94,81 @@ def compare(runners, repeats, per=1):
     return out
 
 
-def workloads(have_torch, quick):
-    """``[(name, unit, per, {label: callable})]`` for the five rows of the table."""
-    scale = 10 if quick else 1
-    x, y = W.mnist_like(60000 // scale)
-    xi, yi = W.images_like(10000 // scale)
-    xt, yt = W.tokens_like(5000 // scale)
-    steps = 300 // (3 if quick else 1)
-    rows = []
+def workloads(quick):
+    """``[(name, unit, per, {framework: maker})]``: the rows of the table.
 
-    def row(name, unit, per, kcore_fn, torch_fn):
-        runners = {"kcore": kcore_fn}
-        if have_torch:
-            runners["torch"] = torch_fn
-        rows.append((name, unit, per, runners))
-
-    row("MLP epoch (60k x 784, batch 128)", "s", 1,
-        lambda: W.kcore_fit(W.kcore_mlp(), x, y, 128), lambda: W.torch_fit(W.torch_mlp(), x, y, 128))
-    row("MLP predict (batch 1024)", "s", 1,
-        lambda: W.kcore_predict(W.kcore_mlp(), x, 1024), lambda: W.torch_predict(W.torch_mlp(), x, 1024))
-    row(f"MLP step, batch 32 ({steps} steps)", "ms", steps,
-        lambda: W.kcore_fit(W.kcore_mlp(), x, y, 32, steps=steps),
-        lambda: W.torch_fit(W.torch_mlp(), x, y, 32, steps=steps))
-    row("CNN epoch (10k x 28 x 28 x 1, batch 128)", "s", 1,
-        lambda: W.kcore_fit(W.kcore_cnn(), xi, yi, 128),
-        lambda: W.torch_fit(W.torch_cnn(), xi, yi, 128, nchw=True))
-    row("LSTM epoch (5k x 100 tokens, batch 64)", "s", 1,
-        lambda: W.kcore_fit(W.kcore_lstm(), xt, yt, 64),
-        lambda: W.torch_fit(W.torch_lstm(), xt.astype(np.int64), yt, 64, loss="bce"))
-    return rows
-
-
-def memory_child(index, framework, quick):
-    """One workload on one framework alone in this process: its page faults and memory.
-
-    Runs the workload twice (the first run warms up); prints JSON with the page faults of
-    the second run and the process's RSS before the first run and at its peak.
+    ``maker()`` builds the model and data and returns ``(warm_up, timed)``, two callables:
+    ``warm_up`` runs a few steps (or two whole epochs, for the "third epoch" row) and
+    ``timed`` is the measured run.
     """
-    from threadpoolctl import threadpool_limits
+    scale = 10 if quick else 1
+    steps = 300 // (3 if quick else 1)
 
-    have_torch = framework == "torch"
-    if have_torch:
+    def fit(data, kcore_model, torch_model, batch, torch_kw=None, warm_epochs=0, timed_steps=None):
+        def kcore_maker():
+            x, y = data()
+            model = kcore_model()
+            warm = W.kcore_fit(model, x, y, batch) if warm_epochs else W.kcore_fit(model, x, y, batch, steps=5)
+            return (lambda: [warm() for _ in range(max(warm_epochs, 1))]), \
+                W.kcore_fit(model, x, y, batch, steps=timed_steps)
+
+        def torch_maker():
+            x, y = data()
+            kw = dict(torch_kw or {})
+            if kw.pop("int64", False):
+                x = x.astype(np.int64)
+            model = torch_model()
+            warm = W.torch_fit(model, x, y, batch, **kw) if warm_epochs else \
+                W.torch_fit(model, x, y, batch, steps=5, **kw)
+            return (lambda: [warm() for _ in range(max(warm_epochs, 1))]), \
+                W.torch_fit(model, x, y, batch, steps=timed_steps, **kw)
+        return {"kcore": kcore_maker, "torch": torch_maker}
+
+    def predict():
+        def kcore_maker():
+            x, _ = W.mnist_like(60000 // scale)
+            model = W.kcore_mlp()
+            return W.kcore_predict(model, x[:2048], 1024), W.kcore_predict(model, x, 1024)
+
+        def torch_maker():
+            x, _ = W.mnist_like(60000 // scale)
+            model = W.torch_mlp()
+            return W.torch_predict(model, x[:2048], 1024), W.torch_predict(model, x, 1024)
+        return {"kcore": kcore_maker, "torch": torch_maker}
+
+    mnist = lambda: W.mnist_like(60000 // scale)  # noqa: E731
+    images = lambda: W.images_like(10000 // scale)  # noqa: E731
+    tokens = lambda: W.tokens_like(5000 // scale)  # noqa: E731
+    return [
+        ("MLP epoch (60k x 784, batch 128)", "s", 1, fit(mnist, W.kcore_mlp, W.torch_mlp, 128)),
+        ("MLP predict (batch 1024)", "s", 1, predict()),
+        (f"MLP step, batch 32 ({steps} steps)", "ms", steps,
+         fit(mnist, W.kcore_mlp, W.torch_mlp, 32, timed_steps=steps)),
+        ("CNN epoch (10k x 28 x 28 x 1, batch 128)", "s", 1,
+         fit(images, W.kcore_cnn, W.torch_cnn, 128, torch_kw={"nchw": True})),
+        ("LSTM epoch (5k x 100 tokens, batch 64)", "s", 1,
+         fit(tokens, W.kcore_lstm, W.torch_lstm, 64, torch_kw={"int64": True, "loss": "bce"})),
+        ("MLP third epoch (after two)", "s", 1,
+         fit(mnist, W.kcore_mlp, W.torch_mlp, 128, warm_epochs=2)),
+    ]
+
+
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "KCORE_NUM_THREADS")
+
+
+def time_child(index, framework, quick):
+    """One workload on one framework, alone in this process: prints its JSON figures."""
+    if framework == "torch":
         import torch
 
-        torch.set_num_threads(1)
-    with threadpool_limits(1):
-        name, unit, per, makers = workloads(have_torch, quick)[index]
-        fn = makers[framework]()
-        before = _rss_mb()
-        fn()
-        _, faults, peak = measure(fn)
-    print(json.dumps({"faults": faults, "before": before, "peak": max(peak, _peak_mb())}))
+        torch.manual_seed(0)
+    name, unit, per, makers = workloads(quick)[index]
+    warm_up, timed = makers[framework]()
+    warm_up()
+    before = _rss_mb()
+    seconds, faults, peak = measure(timed)
+    print(json.dumps({"seconds": seconds / per, "faults": faults, "before": before,
+                      "peak": max(peak, _peak_mb())}))
 
 
 def _rss_mb():
@@ -154,54 +182,34 @@ def _rss_mb():
     return float("nan")
 
 
-def memory_table(have_torch, quick):
-    """Runs every (workload, framework) in its own process; prints the memory table."""
-    names = [name for name, *_ in workloads(False, True)]
+def run_table(threads, have_torch, quick, repeats, unset_blas_vars=False):
+    """Every workload in paired rounds of fresh processes (kcore, PyTorch, kcore, ...);
+    ``threads=1`` limits BLAS, OpenMP, PyTorch and kcore to one thread."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in THREAD_VARS and not (unset_blas_vars and k in BLAS_VARS)}
+    if threads:
+        env.update({k: str(threads) for k in THREAD_VARS})
     frameworks = ["kcore"] + (["torch"] if have_torch else [])
-    print("\n### Page faults and memory, one process per workload (1 thread)\n")
-    print("Each process runs one workload twice on one framework; page faults are those of "
-          "the second run (the steady state: a step's temporaries come from memory the "
-          "process already has), peak RSS is the process's high-water mark, and \"growth\" "
-          "is the peak minus the RSS after building the model and the data.\n")
-    print("| workload | page faults, kcore | page faults, PyTorch | peak RSS MiB (growth), "
-          "kcore | peak RSS MiB (growth), PyTorch |")
-    print("|---|---|---|---|---|")
     results = []
-    for i, name in enumerate(names):
-        row = {"workload": name}
-        for fw in frameworks:
-            cmd = [sys.executable, os.path.abspath(__file__), "--memory-child", str(i), fw]
-            if quick:
-                cmd.append("--quick")
-            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-            row[fw] = json.loads(out.stdout.strip().splitlines()[-1])
+    for index, (name, unit, per, _) in enumerate(workloads(quick)):
+        runs = {fw: [] for fw in frameworks}
+        for _ in range(repeats):
+            for fw in frameworks:
+                cmd = [sys.executable, os.path.abspath(__file__), "--time-child", str(index), fw]
+                if quick:
+                    cmd.append("--quick")
+                out = subprocess.run(cmd, env=env, capture_output=True, text=True)
+                if out.returncode != 0:
+                    raise RuntimeError(f"{fw} on {name!r} failed:\n{out.stderr[-3000:]}")
+                runs[fw].append(json.loads(out.stdout.strip().splitlines()[-1]))
+        row = {"workload": name, "unit": unit}
+        for fw, rs in runs.items():
+            row[fw] = [statistics.median(r["seconds"] for r in rs),
+                       statistics.median(r["faults"] for r in rs),
+                       max(r["peak"] for r in rs), statistics.median(r["before"] for r in rs),
+                       [r["seconds"] for r in rs]]
         results.append(row)
-        cells = [f"{row[fw]['faults']:,}" for fw in frameworks] + \
-            [f"{row[fw]['peak']:.0f} ({row[fw]['peak'] - row[fw]['before']:+.0f})" for fw in frameworks]
-        if not have_torch:
-            cells = [cells[0], "-", cells[1], "-"]
-        print(f"| {name} | " + " | ".join(cells) + " |", flush=True)
-    return results
-
-
-def run_table(threads, have_torch, quick, repeats):
-    """Measures every workload at ``threads`` (None: the libraries' defaults)."""
-    from threadpoolctl import threadpool_limits
-
-    torch = sys.modules.get("torch")
-    default_torch = torch.get_num_threads() if torch else None
-    results = []
-    with threadpool_limits(threads):
-        if torch:
-            torch.set_num_threads(threads or default_torch)
-            torch.manual_seed(0)
-        for name, unit, per, makers in workloads(have_torch, quick):
-            runners = {label: make() for label, make in makers.items()}  # build outside timing
-            results.append({"workload": name, "unit": unit,
-                            **{label: list(v) for label, v in compare(runners, repeats, per).items()}})
-            print(f"  measured: {name}", file=sys.stderr, flush=True)
-    if torch:
-        torch.set_num_threads(default_torch)
+        print(f"  measured: {name}", file=sys.stderr, flush=True)
     return results
 
 
@@ -211,15 +219,17 @@ def fmt_time(value, unit):
 
 def print_table(title, results):
     print(f"\n### {title}\n")
-    print("| workload | kcore | PyTorch | kcore / PyTorch | page faults per run, kcore / PyTorch |")
-    print("|---|---|---|---|---|")
+    print("| workload | kcore | PyTorch | kcore / PyTorch | page faults per run, kcore / PyTorch "
+          "| peak RSS MiB, kcore / PyTorch |")
+    print("|---|---|---|---|---|---|")
     for r in results:
         k, t = r["kcore"], r.get("torch")
         if t:
             print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | {fmt_time(t[0], r['unit'])} | "
-                  f"**{k[0] / t[0]:.2f}** | {k[1]:,.0f} / {t[1]:,.0f} |")
+                  f"**{k[0] / t[0]:.2f}** | {k[1]:,.0f} / {t[1]:,.0f} | {k[2]:.0f} / {t[2]:.0f} |")
         else:
-            print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | - | - | {k[1]:,.0f} / - |")
+            print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | - | - | {k[1]:,.0f} / - | "
+                  f"{k[2]:.0f} / - |")
 
 
 def extras_table(quick, repeats):
@@ -249,18 +259,27 @@ def extras_table(quick, repeats):
     return {"numpy_bound": bound, "callbacks": hooks}
 
 
-def print_pairs(default, single):
-    print("\n### Summary: kcore / PyTorch\n")
-    print("| workload | default threads | 1 thread / 1 thread |")
-    print("|---|---|---|")
-    for d, s in zip(default, single):
-        if "torch" in d:
-            print(f"| {d['workload']} | **{d['kcore'][0] / d['torch'][0]:.2f}** | "
-                  f"{s['kcore'][0] / s['torch'][0]:.2f} |")
+def print_pairs(tables):
+    names = [n for n in tables if n != "extras"]
+    print("\n### Summary: kcore / PyTorch (median of the rounds; range over the rounds)\n")
+    print("| workload | " + " | ".join(names) + " |")
+    print("|---|" + "---|" * len(names))
+    for i, row in enumerate(tables[names[0]]):
+        if "torch" not in row:
+            return
+        cells = []
+        for n in names:
+            r = tables[n][i]
+            ratios = [a / b for a, b in zip(r["kcore"][4], r["torch"][4])]
+            cells.append(f"**{r['kcore'][0] / r['torch'][0]:.2f}** "
+                         f"({min(ratios):.2f}-{max(ratios):.2f})")
+        print(f"| {row['workload']} | " + " | ".join(cells) + " |")
 
 
 def header(have_torch):
     from threadpoolctl import threadpool_info
+
+    from kcore.backend import floating_point, threads
 
     blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
             f"{i.get('num_threads')} threads)" for i in threadpool_info()
@@ -275,8 +294,11 @@ def header(have_torch):
           f"numpy {np.__version__}, BLAS: {'; '.join(blas) or '?'}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads by default)"
              if have_torch else ", PyTorch not installed")
-          + f". {env}. kcore malloc tuning: {_malloc_status()}. "
+          + f". {env}. kcore: malloc tuning {_malloc_status()}, subnormal flushing "
+          f"{floating_point.status}, {threads.num_threads} threads for element-wise work. "
           f"Load average at start: {load:.2f}.")
+    print("\nEvery figure is one run in a fresh process (model and data built, a few warm-up "
+          "steps, then the timed run), kcore and PyTorch alternating, median of the rounds.")
 
 
 def _malloc_status():
@@ -299,14 +321,11 @@ def main(argv=None):
     parser.add_argument("--extras", action="store_true",
                         help="also the numpy-bound and callback-overhead rows (1 thread)")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--no-memory", action="store_true",
-                        help="skip the page-fault/memory table (one process per workload)")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--memory-child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--time-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
-    if args.memory_child:
-        memory_child(int(args.memory_child[0]), args.memory_child[1], args.quick)
+    if args.time_child:
+        time_child(int(args.time_child[0]), args.time_child[1], args.quick)
         return None
     try:
         import torch  # noqa: F401
@@ -315,38 +334,28 @@ def main(argv=None):
     except ImportError:
         have_torch = False
         print("PyTorch is not installed: no ratios (`make bench` installs it).")
-    if args.child:  # the rerun with the OpenBLAS variables unset: JSON on stdout only
-        print(json.dumps(run_table(None, have_torch, args.quick, args.repeats)))
-        return None
     header(have_torch)
     report = {}
-    if args.threads in ("both", "default"):
-        report["default"] = run_table(None, have_torch, args.quick, args.repeats)
-        print_table("Default threads (as set in this environment)", report["default"])
-    if args.threads in ("both", "1"):
-        report["1"] = run_table(1, have_torch, args.quick, args.repeats)
-        print_table("1 thread (BLAS and PyTorch limited to one thread)", report["1"])
-    if "default" in report and "1" in report:
-        print_pairs(report["default"], report["1"])
     set_vars = [v for v in BLAS_VARS if v in os.environ]
+    if args.threads in ("both", "default"):
+        report["default threads"] = run_table(None, have_torch, args.quick, args.repeats)
+        print_table("Default threads (every core)", report["default threads"])
+    if args.threads in ("both", "1"):
+        report["1 thread"] = run_table(1, have_torch, args.quick, args.repeats)
+        print_table("1 thread (BLAS, OpenMP, PyTorch and kcore limited to one thread)",
+                    report["1 thread"])
     if set_vars and not args.no_unset_rerun and args.threads != "1":
-        env = {k: v for k, v in os.environ.items() if k not in BLAS_VARS}
-        cmd = [sys.executable, os.path.abspath(__file__), "--child", "--repeats", str(args.repeats)]
-        if args.quick:
-            cmd.append("--quick")
-        print(f"\n(rerunning the default-threads table with {', '.join(set_vars)} unset...)",
-              file=sys.stderr, flush=True)
-        out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-        report["default, OpenBLAS variables unset"] = json.loads(out.stdout.strip().splitlines()[-1])
+        name = f"default threads, {' and '.join(set_vars)} unset"
+        report[name] = run_table(None, have_torch, args.quick, args.repeats, unset_blas_vars=True)
         print_table(f"Default threads, {' and '.join(set_vars)} unset (what users get)",
-                    report["default, OpenBLAS variables unset"])
+                    report[name])
     elif not set_vars:
         print("\nOPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset here: the tables above are "
               "already what users get (OpenBLAS picks its kernel for this CPU).")
+    if have_torch:
+        print_pairs(report)
     if args.extras:
         report["extras"] = extras_table(args.quick, args.repeats)
-    if not args.no_memory:
-        report["memory"] = memory_table(have_torch, args.quick)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(report, f, indent=1)

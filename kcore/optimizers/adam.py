@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from kcore.backend import threads
 from kcore.optimizers.base import Optimizer
 
 
@@ -71,22 +72,28 @@ class Adam(Optimizer):
         alpha = (learning_rate * math.sqrt(1 - float(cast(b2)) ** t)
                  / (1 - float(cast(b1)) ** t))
         tmp = self._scratch(w)
-        np.subtract(g, m, out=tmp)
-        tmp *= 1 - b1
-        m += tmp
-        np.multiply(g, g, out=tmp)
-        tmp -= v
-        tmp *= 1 - b2
-        v += tmp
-        if self.amsgrad:
-            v_hat = self._velocity_hats[i].value
-            np.maximum(v_hat, v, out=v_hat)
-            v = v_hat
-        np.sqrt(v, out=tmp)
-        tmp += float(self.epsilon)
-        np.divide(m, tmp, out=tmp)
-        tmp *= alpha
-        w -= tmp
+        v_hat = self._velocity_hats[i].value if self.amsgrad else None
+        one_minus_b1, one_minus_b2, eps = 1 - b1, 1 - b2, float(self.epsilon)
+
+        def update(w, g, m, v, tmp, *v_hat):
+            np.subtract(g, m, out=tmp)
+            tmp *= one_minus_b1
+            m += tmp
+            np.multiply(g, g, out=tmp)
+            tmp -= v
+            tmp *= one_minus_b2
+            v += tmp
+            if v_hat:
+                np.maximum(v_hat[0], v, out=v_hat[0])
+                v = v_hat[0]
+            np.sqrt(v, out=tmp)
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= alpha
+            w -= tmp
+
+        # Element-wise: large variables are updated on all cores, part by part.
+        threads.parallel(update, w, g, m, v, tmp, *(() if v_hat is None else (v_hat,)))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

@@ -27,6 +27,7 @@ import numpy as np
 
 from kcore.backend import config
 from kcore.backend.autodiff import no_recording
+from kcore.backend.floating_point import flush_denormals
 from kcore.backend.serialization import deserialize_keras_object, serialize_keras_object
 from kcore.backend.tensor import Tensor, Variable
 from kcore.optimizers import clipping
@@ -336,7 +337,7 @@ class Optimizer:
         if not grads:
             return
         variables = self._resolve_variables(grads, trainable_variables)
-        with no_recording():
+        with no_recording(), flush_denormals():
             grads, variables = self._filter_empty_gradients(grads, variables)
             grads, variables = self._overwrite_with_gradients(grads, variables)
             if grads:

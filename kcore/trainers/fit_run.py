@@ -10,6 +10,7 @@ import numpy as np
 
 from kcore.backend import random as backend_random
 from kcore.backend.autodiff import no_recording
+from kcore.backend.floating_point import flush_denormals
 from kcore.trainers import data_adapters, distributed
 from kcore.trainers.data_adapters import unpack_x_y_sample_weight
 from kcore.trainers.logs import pythonify_logs
@@ -116,7 +117,7 @@ class FitRun(Run):
             self.steps_run += 1
             self.step = step
             cbs.on_train_batch_begin(step, {})
-            with distributed.sharded(model, batch, "train") as batch:
+            with flush_denormals(), distributed.sharded(model, batch, "train") as batch:
                 logs = pythonify_logs(model.train_step(batch))
             cbs.on_train_batch_end(step, logs)
             if self.stop_requested:

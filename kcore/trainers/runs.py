@@ -18,6 +18,7 @@ import contextvars
 import numpy as np
 
 from kcore.backend.autodiff import no_recording
+from kcore.backend.floating_point import flush_denormals
 from kcore.backend.tensor import Tensor
 from kcore.callbacks.callback_list import CallbackList
 from kcore.trainers import data_adapters, distributed
@@ -95,7 +96,7 @@ def run_test_loop(model, adapter, callbacks):
     with no_recording():
         for step, batch in adapter.iter_epoch():
             callbacks.on_test_batch_begin(step, {})
-            with distributed.sharded(model, batch, "test") as batch:
+            with flush_denormals(), distributed.sharded(model, batch, "test") as batch:
                 logs = pythonify_logs(model.test_step(batch))
             callbacks.on_test_batch_end(step, logs)
             if model.stop_evaluating:
@@ -145,7 +146,7 @@ class PredictRun(Run):
             cbs.on_predict_begin({})
             for step, x_batch in self.adapter.iter_inputs():
                 cbs.on_predict_batch_begin(step, {})
-                with distributed.sharded(model, (x_batch,), "predict") as data:
+                with flush_denormals(), distributed.sharded(model, (x_batch,), "predict") as data:
                     batch_out = distributed.gather_outputs(model, to_numpy(model.predict_step(data)))
                 outputs.append(batch_out)
                 cbs.on_predict_batch_end(step, {"outputs": batch_out})

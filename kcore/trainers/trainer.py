@@ -12,6 +12,7 @@ import inspect
 from kcore import metrics as metrics_mod
 from kcore import distribution, ops, optimizers, tracing
 from kcore.backend.autodiff import GradientTape, no_recording
+from kcore.backend.floating_point import flush_denormals
 from kcore.backend.random import SeedGenerator
 from kcore.hooks.step import StepContext
 from kcore.metrics import Metric
@@ -387,7 +388,8 @@ class Trainer:
         self.reset_metrics()
         batch = next(iter(data_adapters.ArrayAdapter(x, y, sample_weight,
                                                      batch_size=batch_size_of(x)).iter_epoch()))[1]
-        logs = pythonify_logs(self.train_step(batch))
+        with flush_denormals():
+            logs = pythonify_logs(self.train_step(batch))
         return logs if return_dict else self._logs_to_list(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -396,13 +398,13 @@ class Trainer:
         self.reset_metrics()
         batch = next(iter(data_adapters.ArrayAdapter(x, y, sample_weight,
                                                      batch_size=batch_size_of(x)).iter_epoch()))[1]
-        with no_recording():
+        with no_recording(), flush_denormals():
             logs = pythonify_logs(self.test_step(batch))
         return logs if return_dict else self._logs_to_list(logs)
 
     def predict_on_batch(self, x):
         """The model's outputs for one batch, as numpy arrays."""
-        with no_recording():
+        with no_recording(), flush_denormals():
             return sorted_dicts(to_numpy(self.predict_step((x,))))
 
     # -- compile config (saving) --------------------------------------------------------

@@ -79,7 +79,8 @@ def test_mask_repeats_previous_output_and_carries_states():
     np.testing.assert_array_equal(seq[0, 3], seq[0, 2])
     np.testing.assert_array_equal(seq[0, 4], seq[0, 2])
     short_seq, short_h, _ = layer(X[:1, :3])
-    np.testing.assert_allclose(h.numpy()[0], short_h.numpy()[0], rtol=1e-6)
+    # Batches of 3 and 1 may take different GEMM kernels: equal up to float32 rounding.
+    np.testing.assert_allclose(h.numpy()[0], short_h.numpy()[0], rtol=1e-5, atol=1e-7)
     # Leading padding: zeros before the first real step; a fully masked row stays zero.
     np.testing.assert_array_equal(seq[1, :2], 0.0)
     np.testing.assert_array_equal(seq[2], 0.0)
