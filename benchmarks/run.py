@@ -279,8 +279,6 @@ def print_pairs(tables):
 def header(have_torch):
     from threadpoolctl import threadpool_info
 
-    from kcore.backend import floating_point, threads
-
     blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture')}, "
             f"{i.get('num_threads')} threads)" for i in threadpool_info()
             if i.get("user_api") == "blas"]
@@ -294,11 +292,19 @@ def header(have_torch):
           f"numpy {np.__version__}, BLAS: {'; '.join(blas) or '?'}"
           + (f", torch {torch.__version__} ({torch.get_num_threads()} threads by default)"
              if have_torch else ", PyTorch not installed")
-          + f". {env}. kcore: malloc tuning {_malloc_status()}, subnormal flushing "
-          f"{floating_point.status}, {threads.num_threads} threads for element-wise work. "
-          f"Load average at start: {load:.2f}.")
+          + f". {env}. kcore at {os.path.dirname(os.path.dirname(__import__('kcore').__file__))}: "
+          f"{_kcore_status()}. Load average at start: {load:.2f}.")
     print("\nEvery figure is one run in a fresh process (model and data built, a few warm-up "
           "steps, then the timed run), kcore and PyTorch alternating, median of the rounds.")
+
+
+def _kcore_status():
+    try:
+        from kcore.backend import floating_point, threads
+    except ImportError:
+        return f"malloc tuning {_malloc_status()}; no subnormal flushing or element-wise threads"
+    return (f"malloc tuning {_malloc_status()}, subnormal flushing {floating_point.status}, "
+            f"{threads.num_threads} threads for element-wise work")
 
 
 def _malloc_status():
