@@ -237,6 +237,10 @@ def _write_cases(tmp_path):
             case[key] = str(tmp_path / f"{name}{suffix}")
             case["models"].append(key)
             saving_api.save_model(model, case[key])
+        if name == "sequential":  # the unzipped form (zipped=False)
+            case["model_folder"] = str(tmp_path / f"{name}_folder")
+            case["models"].append("model_folder")
+            saving_api.save_model(model, case["model_folder"], zipped=False)
         saving_api.save_weights(model, case["weights_file"])
         saving_api.save_weights(model, case["legacy_weights_file"])
         if name != "subclassed":  # Keras rebuilds only graph models from JSON alone
