@@ -17,7 +17,7 @@ import threading
 
 import numpy as np
 
-from kcore.backend.object_registration import register_builtins, register_kind
+from kcore.backend.object_kinds import register_builtins, register_kind
 
 _process_generator = None
 _process_lock = threading.Lock()
