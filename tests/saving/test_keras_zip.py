@@ -461,8 +461,23 @@ def test_hdf5_bomb_in_weights_is_refused_before_reading(saved, tmp_path):
                    replace={"model.weights.h5": (tmp_path / "w.h5").read_bytes()})
     with pytest.raises(ValueError, match=r"shape mismatch.*\(60000, 60000\)"):
         kcore.models.load_model(bad)
-    from kcore.saving import weights_h5
+    from kcore.saving import h5io
 
     with h5py.File(tmp_path / "w.h5", "r") as f:
         with pytest.raises(ValueError, match=r"declares shape \(60000, 60000\).*bomb"):
-            weights_h5.check_dataset_size(f["layers/dense/vars/0"])
+            h5io.check_dataset_size(f["layers/dense/vars/0"])
+
+
+def test_hdf5_bomb_in_legacy_h5_is_refused(tmp_path):
+    import h5py
+
+    model = sequential()
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r+") as f:
+        group = f["model_weights/d1/seq/d1"]
+        del group["kernel"]
+        group.create_dataset("kernel", shape=(60000, 60000), dtype="float32",
+                             chunks=(1000, 1000), compression="gzip")
+    with pytest.raises(ValueError, match=r"m\.h5.*'/model_weights/d1/seq/d1/kernel' declares "
+                                         r"shape \(60000, 60000\).*bomb"):
+        kcore.models.load_model(tmp_path / "m.h5")
