@@ -357,9 +357,19 @@ class MultiHeadAttention(Layer):
         key_mask = None if key is value else _keras_mask(key, key_mask)
         mask = self._compute_attention_mask(query, value, query_mask, value_mask, key_mask,
                                             attention_mask, use_causal_mask)
-        q = self._query_dense(query)
-        k = self._key_dense(key)
-        v = self._value_dense(value)
+        # The masks are handled here, at the layer's level: the projections get the inputs
+        # without them (as in Keras), which are restored afterwards.
+        held = list({id(t): (t, t._keras_mask) for t in (query, key, value)
+                     if isinstance(t, Tensor)}.values())
+        for t, _ in held:
+            t._keras_mask = None
+        try:
+            q = self._query_dense(query)
+            k = self._key_dense(key)
+            v = self._value_dense(value)
+        finally:
+            for t, m in held:
+                t._keras_mask = m
         out, scores = self._compute_attention(q, k, v, mask, training)
         out = self._output_dense(out)
         if return_attention_scores:

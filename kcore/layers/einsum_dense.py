@@ -136,7 +136,7 @@ class EinsumDense(Layer):
         self.bias_regularizer = regularizers.get(bias_regularizer)
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.supports_masking = True
+        self.supports_masking = False  # as Keras's EinsumDense
 
     def build(self, input_shape):
         kernel_shape, bias_shape, full = analyze_einsum(

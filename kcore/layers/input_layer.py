@@ -212,12 +212,16 @@ def infer_output_spec(layer, args, kwargs):
     if isinstance(layer, Layer):
         layer._clear_losses()
 
+    keeps_masks = getattr(layer, "supports_masking", True)
+
     def merge(r1, r2):
         if isinstance(r1, Tensor):
             shape = tuple(d1 if d1 == d2 else None for d1, d2 in zip(r1.shape, r2.shape))
             out = KerasTensor(shape, r1.dtype)
             m1, m2 = r1._keras_mask, r2._keras_mask
-            if m1 is not None and m2 is not None:
+            # As Keras, the symbolic output of a layer without masking support (e.g. a
+            # nested model) has no mask, whatever its inner layers did.
+            if m1 is not None and m2 is not None and keeps_masks:
                 m1, m2 = np.shape(getattr(m1, "value", m1)), np.shape(getattr(m2, "value", m2))
                 out._keras_mask = KerasTensor(
                     tuple(d1 if d1 == d2 else None for d1, d2 in zip(m1, m2)), "bool")
@@ -266,6 +270,8 @@ class _MaskOf(Layer):
     the node reads the mask that the layer computed on the real ``x``.
     """
 
+    _warn_on_dropped_mask = False
+
     def call(self, inputs):
         mask = inputs._keras_mask if isinstance(inputs, Tensor) else None
         if mask is None:
@@ -293,6 +299,8 @@ class OpLayer(Layer):
         op_name: the primitive's name in ``kcore.backend.autodiff.PRIMITIVES`` (or
             ``NONDIFFERENTIABLE``).
     """
+
+    _warn_on_dropped_mask = False
 
     def __init__(self, op_name, **kwargs):
         super().__init__(**kwargs)

@@ -21,6 +21,7 @@ import contextvars
 import inspect
 import re
 import threading
+import warnings
 
 import numpy as np
 
@@ -151,7 +152,9 @@ class Layer:
         self._dtype = _dtype_name(dtype)
         self.autocast = autocast
         self.built = False
-        self.supports_masking = getattr(self, "supports_masking", False)
+        # As Keras: a layer with its own compute_mask supports masking unless it says not.
+        self.supports_masking = getattr(self, "supports_masking",
+                                        type(self).compute_mask is not Layer.compute_mask)
         self._losses = []
         self._inbound_nodes = []
         self._outbound_nodes = []
@@ -169,6 +172,11 @@ class Layer:
         params = self._call_signature.parameters
         self._call_has_training = "training" in params
         self._call_has_mask = "mask" in params
+        # `mask` and `<argument>_mask` parameters, which __call__ fills from the inputs' masks.
+        self._call_mask_params = frozenset(
+            name for name, p in params.items()
+            if (name == "mask" or name.endswith("_mask"))
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD))
         default = params["training"].default if self._call_has_training else None
         self._training_default = None if default is inspect.Parameter.empty else default
 
@@ -554,12 +562,12 @@ class Layer:
             kwargs["training"] = training
         elif "training" in kwargs:
             kwargs.pop("training")
-        # As Keras: an explicit `mask=` is the previous mask; otherwise the first input's.
+        if self._call_mask_params:
+            self._populate_masks(args, kwargs)
+        # As Keras: the `mask` argument is the previous mask; otherwise the first input's.
         previous_mask = kwargs.get("mask")
         if previous_mask is None:
             previous_mask = _collect_mask(first)
-            if self._call_has_mask and previous_mask is not None:
-                kwargs["mask"] = previous_mask
         stack = _training_flags.get()
         if not stack and not in_symbolic_build():
             # The outermost call starts fresh: losses added by earlier calls are dropped.
@@ -575,23 +583,67 @@ class Layer:
             for out in _iter_nested(outputs):
                 if isinstance(out, Tensor):
                     self.add_loss(self.activity_regularizer(out))
-        self._set_output_mask(first, outputs, previous_mask, kwargs)
+        if self.supports_masking:
+            self._set_output_mask(first, outputs, previous_mask, kwargs)
+        elif previous_mask is not None and self._warn_on_dropped_mask and any(
+                m is not None for m in _iter_nested(previous_mask)):
+            warnings.warn(
+                f"Layer {self.name!r} ({type(self).__name__}) received an input that carries "
+                "a mask, but it does not support masking (supports_masking=False), so its "
+                "output has no mask and the layers after it do not see one. Set "
+                "supports_masking = True in the layer's __init__ if it keeps the time steps, "
+                "or implement compute_mask().", stacklevel=2)
         return outputs
+
+    # Layers that are no layers for the user (ops on symbolic tensors) drop masks silently.
+    _warn_on_dropped_mask = True
+
+    def _populate_masks(self, args, kwargs):
+        """Fills ``mask=`` (one tensor argument) or ``<argument>_mask=`` (several) from the
+        masks the tensor arguments carry, as Keras does, unless given."""
+        params = self._call_mask_params
+        if len(args) == 1 and kwargs.keys() <= _PLAIN_KWARGS and kwargs.get("mask") is None:
+            if "mask" in params:  # the common case: one input
+                mask = _collect_mask(args[0])
+                if mask is not None:
+                    kwargs["mask"] = mask
+            return
+        try:
+            bound = self._call_signature.bind(*args, **kwargs).arguments
+        except TypeError:
+            return  # call() itself reports the bad arguments
+        kinds = self._call_signature.parameters
+        tensors = {name: value for name, value in bound.items()
+                   if kinds[name].kind not in (kinds[name].VAR_POSITIONAL, kinds[name].VAR_KEYWORD)
+                   and _is_tensor_argument(value)}
+        if len(tensors) == 1:
+            targets = {"mask": next(iter(tensors.values()))}
+        else:
+            targets = {f"{name}_mask": value for name, value in tensors.items()}
+        for key, value in targets.items():
+            if key in params and bound.get(key) is None:
+                mask = _collect_mask(value)
+                if mask is not None:
+                    kwargs[key] = mask
 
     def _set_output_mask(self, inputs, outputs, previous_mask, kwargs):
         if previous_mask is None and type(self).compute_mask is Layer.compute_mask:
             return
+        flat = [o for o in _iter_nested(outputs) if isinstance(o, Tensor)]
+        if flat and all(o._keras_mask is not None for o in flat):
+            return  # call() set the masks itself (or returned masked inputs), as in Keras
         mask = self.compute_mask(inputs, previous_mask)
         if mask is None:
             return
         if isinstance(outputs, Tensor):
-            outputs._keras_mask = _mask_value(mask)
+            if outputs._keras_mask is None:
+                outputs._keras_mask = _mask_value(mask)
         elif isinstance(outputs, (list, tuple)):
             # One mask for several outputs belongs to the first (e.g. MHA's output, not
             # its attention scores; an RNN's sequence, not its states).
             masks = mask if isinstance(mask, (list, tuple)) else [mask] + [None] * (len(outputs) - 1)
             for out, m in zip(outputs, masks):
-                if isinstance(out, Tensor) and m is not None:
+                if isinstance(out, Tensor) and m is not None and out._keras_mask is None:
                     out._keras_mask = _mask_value(m)
 
     def _maybe_build(self, args, kwargs):
@@ -742,6 +794,16 @@ def _shapes_of(x):
         return {k: _shapes_of(v) for k, v in x.items()}
     return tuple(np.shape(x.value if isinstance(x, Tensor) else x)) if not hasattr(x, "symbolic_shape") \
         else x.symbolic_shape
+
+
+def _is_tensor_argument(value):
+    if isinstance(value, (Tensor, np.ndarray)):
+        return True
+    if isinstance(value, (list, tuple)) and value:
+        flat = list(_iter_nested(value))
+        return all(v is None or isinstance(v, (Tensor, np.ndarray)) for v in flat) and \
+            any(v is not None for v in flat)
+    return False
 
 
 def _collect_mask(x):

@@ -338,7 +338,7 @@ class RMSNormalization(Layer):
         super().__init__(**kwargs)
         self.axis = _axes_list(axis)
         self.epsilon = epsilon
-        self.supports_masking = True
+        self.supports_masking = False  # as Keras's RMSNormalization
 
     def build(self, input_shape):
         if not isinstance(self.axis, list):
