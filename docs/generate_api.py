@@ -30,6 +30,7 @@ MODULES = [
     "kcore.datasets", "kcore.datasets.digits", "kcore.datasets.mnist",
     "kcore.datasets.fashion_mnist", "kcore.datasets.cifar10", "kcore.datasets.cifar100",
     "kcore.datasets.imdb", "kcore.datasets.reuters", "kcore.datasets.boston_housing",
+    "kcore.applications", "kcore.applications.imagenet_utils",
     "kcore.utils", "kcore.config", "kcore.random", "kcore.saving", "kcore.hooks",
     "kcore.distribution", "kcore.tracing",
 ]

@@ -8,6 +8,7 @@ Write ``import kcore as keras`` and use it as Keras::
 """
 
 from kcore import activations, callbacks, config, constraints, datasets, initializers, layers, losses, metrics
+from kcore import applications
 from kcore import models, ops, optimizers, random, regularizers, saving, utils
 from kcore import distribution, hooks, tracing
 from kcore.backend.autodiff import GradientTape

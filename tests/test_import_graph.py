@@ -29,6 +29,7 @@ LAYERS = {
     "kcore.saving": 6, "kcore.callbacks": 6,
     "kcore.models": 7, "kcore.trainers": 7,
     "kcore.utils": 8, "kcore.config": 8,
+    "kcore.applications": 8,  # builds Functional models from layers
     "kcore": 9, "kcore.__main__": 9,
 }
 
