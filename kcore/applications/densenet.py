@@ -65,13 +65,9 @@ def DenseNet(blocks, include_top=True, weights="imagenet", input_tensor=None, in
     x = _bn("bn")(x)
     x = layers.Activation("relu", name="relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+        x = imagenet_utils.dense_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pool_features(x, pooling, named=True)
     stem = _FILE_STEMS.get(tuple(blocks))
     imagenet_file = None
     if stem is not None:

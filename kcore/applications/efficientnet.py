@@ -138,10 +138,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         imagenet_utils.validate_activation(classifier_activation, weights)
         x = layers.Dense(classes, activation=classifier_activation,
                          kernel_initializer=DENSE_KERNEL_INITIALIZER, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+    else:
+        x = imagenet_utils.pool_features(x, pooling, named=True)
     fname = f"{name}{'.h5' if include_top else '_notop.h5'}"
     imagenet_file = (fname, _URL + fname) if weights_name else None
     return imagenet_utils.build_model(img_input, x, name, weights, input_tensor, imagenet_file,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kcore import activations, ops
+from kcore import activations, layers, ops
 from kcore.backend.config import floatx, image_data_format
 from kcore.layers.input_layer import Input, KerasTensor
 from kcore.models.functional import Functional
@@ -283,6 +283,27 @@ def validate_activation(classifier_activation, weights):
                          "`classifier_activation` argument when using pretrained weights, "
                          f"with `include_top=True`; Received: "
                          f"classifier_activation={classifier_activation}")
+
+
+def dense_classifier(x, classes, classifier_activation, weights, pool_name="avg_pool"):
+    """The usual top: global average pooling (named ``pool_name``), then the ``predictions``
+    Dense layer, its activation checked against ``weights``."""
+    x = layers.GlobalAveragePooling2D(name=pool_name)(x)
+    validate_activation(classifier_activation, weights)
+    return layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
+
+
+def pool_features(x, pooling, named=False):
+    """Without the top: global ``"avg"`` or ``"max"`` pooling, or the feature map for ``None``.
+
+    ``named`` gives the layers the names ``avg_pool``/``max_pool``, as Keras does for some
+    architectures; the others keep automatic names, as in Keras.
+    """
+    if pooling == "avg":
+        return layers.GlobalAveragePooling2D(name="avg_pool" if named else None)(x)
+    if pooling == "max":
+        return layers.GlobalMaxPooling2D(name="max_pool" if named else None)(x)
+    return x
 
 
 def imagenet_weights_path(fname, url, constructor):

@@ -132,13 +132,9 @@ def InceptionResNetV2(include_top=True, weights="imagenet", input_tensor=None, i
     x = inception_resnet_block(x, scale=1.0, activation=None, block_type="block8", block_idx=10)
     x = conv2d_bn(x, 1536, 1, name="conv_7b")
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+        x = imagenet_utils.dense_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pool_features(x, pooling, named=False)
     fname = ("inception_resnet_v2_weights_tf_dim_ordering_tf_kernels"
              f"{'' if include_top else '_notop'}.h5")
     return imagenet_utils.build_model(img_input, x, name, weights, input_tensor,

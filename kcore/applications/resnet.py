@@ -39,13 +39,9 @@ def ResNet(stack_fn, preact, use_bias, include_top=True, weights="imagenet", inp
         x = _bn("post_bn")(x)
         x = layers.Activation("relu", name="post_relu")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D(name="max_pool")(x)
+        x = imagenet_utils.dense_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pool_features(x, pooling, named=True)
     imagenet_file = None
     if weights_name is not None:
         fname = (f"{weights_name}_weights_tf_dim_ordering_tf_kernels"

@@ -82,13 +82,9 @@ def Xception(include_top=True, weights="imagenet", input_tensor=None, input_shap
     x = _sep_bn(x, 2048, "block14_sepconv2")
     x = layers.Activation("relu", name="block14_sepconv2_act")(x)
     if include_top:
-        x = layers.GlobalAveragePooling2D(name="avg_pool")(x)
-        imagenet_utils.validate_activation(classifier_activation, weights)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    elif pooling == "avg":
-        x = layers.GlobalAveragePooling2D()(x)
-    elif pooling == "max":
-        x = layers.GlobalMaxPooling2D()(x)
+        x = imagenet_utils.dense_classifier(x, classes, classifier_activation, weights)
+    else:
+        x = imagenet_utils.pool_features(x, pooling, named=False)
     fname = f"xception_weights_tf_dim_ordering_tf_kernels{'' if include_top else '_notop'}.h5"
     return imagenet_utils.build_model(img_input, x, name, weights, input_tensor,
                                       (fname, _URL + fname), "Xception")

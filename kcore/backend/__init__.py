@@ -2,10 +2,17 @@
 
 ``clear_session``, ``floatx``, ``epsilon``, ``image_data_format`` and their setters are
 available here, as in ``keras.backend``.
+
+Importing it tunes glibc's allocator once (``kcore.backend.allocator``; ``KCORE_MALLOPT=0``
+opts out) so that per-step temporaries do not page-fault on every training step.
 """
 
+from kcore.backend import allocator as _allocator
 from kcore.backend.config import (backend, epsilon, floatx, image_data_format, set_epsilon,
                                   set_floatx, set_image_data_format, standardize_dtype)
+
+
+_allocator.tune()
 
 
 def clear_session(free_memory=True):

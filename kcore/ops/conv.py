@@ -139,17 +139,27 @@ def _col2im(cols, shape, window, strides, dilation):
 _WINDOW_MAJOR_CHANNELS = 4
 
 
-def _im2col(win, m):
+def _im2col(win, m, ones=False):
     """Windows ``(N, *out, *window, G, Cg)`` -> patches ``(G, M, window*Cg)``: the one copy.
 
     With few channels the copy is laid out ``(G, window*Cg, M)`` (long contiguous runs along
     the output positions) and returned transposed; ``matmul`` takes either layout.
+    ``ones`` (window-major, one group only): append a column of ones, so that a bias row
+    appended to the kernel is added by the GEMM itself (and its gradient comes out of the
+    kernel-gradient GEMM).
     """
     nd = (win.ndim - 3) // 2
     if win.shape[-1] <= _WINDOW_MAJOR_CHANNELS:
         order = (win.ndim - 2,) + tuple(range(1 + nd, win.ndim - 2)) + (win.ndim - 1,) + tuple(
             range(1 + nd))
-        return win.transpose(order).reshape(win.shape[-2], -1, m).transpose(0, 2, 1)
+        src = win.transpose(order)
+        if not ones:
+            return src.reshape(win.shape[-2], -1, m).transpose(0, 2, 1)
+        kc = src.size // m
+        buf = np.empty((1, kc + 1, m), win.dtype)
+        np.copyto(buf[0, :kc].reshape(src.shape), src)   # a contiguous block: a view
+        buf[0, kc] = 1
+        return buf.transpose(0, 2, 1)
     return np.moveaxis(win, -2, 0).reshape(win.shape[-2], m, -1)
 
 
@@ -184,11 +194,20 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
     win = _windows(xp, window, strides, dilation)
     n, out = x.shape[0], win.shape[1:1 + nd]
     m = n * int(np.prod(out))
-    cols = _im2col(win.reshape(win.shape[:-1] + (groups, cg)), m)
+    # Few input channels (a first layer): the bias rides on the GEMM as a row of the kernel.
+    fold_bias = bias is not None and groups == 1 and cg <= _WINDOW_MAJOR_CHANNELS
+    cols = _im2col(win.reshape(win.shape[:-1] + (groups, cg)), m, ones=fold_bias)
     w = np.moveaxis(kernel.reshape(window + (cg, groups, fg)), -2, 0).reshape(groups, -1, fg)
-    y = np.matmul(cols, w)
+    kc = w.shape[1]
+    if fold_bias:
+        wb = np.empty((1, kc + 1, f), w.dtype)
+        wb[0, :kc] = w[0]
+        wb[0, kc] = bias
+        y = np.matmul(cols, wb)
+    else:
+        y = np.matmul(cols, w)
     y = np.moveaxis(y, 0, 1).reshape((n,) + out + (f,))
-    if bias is not None:
+    if bias is not None and not fold_bias:
         y += bias
     if relu:
         np.maximum(y, 0, out=y)
@@ -196,13 +215,20 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
     def vjp(g, needs=(True, True, True)):
         g = _last(g, data_format)
         if relu:
-            g = g * (y > 0)
-        dbias = g.reshape(-1, f).sum(axis=0) if bias is not None and needs[2] else None
+            # g * (y > 0) in one pass: y >= 0, so sign(y) is the 0/1 mask.
+            mask = np.sign(y)
+            mask *= g
+            g = mask
+        dkernel = dbias = None
         gg = np.moveaxis(g.reshape(m, groups, fg), 1, 0)
-        dkernel = None
-        if needs[1]:
-            dw = np.matmul(cols.transpose(0, 2, 1), gg).reshape((groups,) + window + (cg, fg))
-            dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape)
+        if needs[1] or (fold_bias and needs[2]):
+            dw = np.matmul(cols.transpose(0, 2, 1), gg)
+            if fold_bias and needs[2]:
+                dbias = dw[0, kc].copy()
+            dw = dw[:, :kc].reshape((groups,) + window + (cg, fg))
+            dkernel = np.moveaxis(dw, 0, -2).reshape(kernel.shape) if needs[1] else None
+        if bias is not None and needs[2] and dbias is None:
+            dbias = g.reshape(-1, f).sum(axis=0)
         if not needs[0]:  # e.g. the first layer on a data batch: skip col2im
             return None, dkernel, dbias
         dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),

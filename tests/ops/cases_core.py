@@ -129,6 +129,9 @@ CASES = [
     Case("_take", ops.take, (_a(4, 3), np.array([0, 2, 2, -1])), {"axis": 0}),
     Case("_take", ops.take, (_a(4, 3), np.array([[1, 1], [0, 2]])), {"axis": 1}),
     Case("_take", ops.take, (_a(4, 3), np.array([5, 5, 0]))),
+    # Embedding-style row gather: runs of 1, 2, 3 and 7 equal ids (the tree sum's cases).
+    Case("_take", ops.take, (_a(5, 2, 3), np.array([[3, 1, 3, 3, 0], [1, 3, 4, 3, 3], [2, 3, -4, 1, 3]])),
+         {"axis": 0}),
     Case("_take_along_axis", ops.take_along_axis,
          (_a(3, 4), np.array([[0, 0], [3, 1], [2, 2]])), {"axis": 1}),
     Case("_take_along_axis", ops.sort, (_a(3, 4),), {"axis": 0}),

@@ -55,6 +55,11 @@ CASES = [
     _case("lstm_sequence", _LSTM, _lstm_args(2), mask=_MASK, zero_output_for_mask=True),
     _case("lstm_sequence", _LSTM, _lstm_args(2, bias=False), activation="relu",
           recurrent_activation="hard_sigmoid"),
+    # The tanh/sigmoid fast path without bias, and masked + go_backwards with sequences.
+    _case("lstm_sequence", _LSTM, _lstm_args(3, bias=False)),
+    _case("lstm_sequence", _LSTM, _lstm_args(2), mask=_MASK, go_backwards=True),
+    # The generic (batch-major) path on sigmoid gates with a non-default cell activation.
+    _case("lstm_sequence", _LSTM, _lstm_args(2), mask=_MASK, activation="relu"),
     _case("gru_sequence", _GRU, _gru_args(3)),
     _case("gru_sequence", _GRU, _gru_args(3, reset_after=False), reset_after=False),
     _case("gru_sequence", _GRU, _gru_args(2), return_sequences=False, go_backwards=True),
