@@ -23,6 +23,7 @@ from kcore.saving import h5io
 CONFIG = "config.json"
 METADATA = "metadata.json"
 WEIGHTS = "model.weights.h5"
+WEIGHTS_NPZ = "model.weights.npz"
 ASSETS = "assets"
 REQUIRED = (METADATA, CONFIG, WEIGHTS)
 # An entry is a bomb when it expands to more than this many times what it stores
@@ -83,9 +84,17 @@ class Folder(_Source):
         self.path = os.fspath(path)
         missing = [name for name in REQUIRED if not os.path.isfile(os.path.join(self.path, name))]
         if missing:
+            hint = ""
+            if WEIGHTS in missing and os.path.isfile(os.path.join(self.path, WEIGHTS_NPZ)):
+                hint = (f" It holds {WEIGHTS_NPZ} (Keras's weights_format='npz'), which kcore "
+                        "does not read; save it again from Keras with the default format.")
+            elif os.path.isfile(os.path.join(self.path, "saved_model.pb")):
+                hint = " It looks like a TensorFlow SavedModel, which kcore cannot load."
             raise ValueError(
-                f"{self.path}: the folder has no {', '.join(missing)}. An unzipped Keras model "
-                f"folder holds {', '.join(REQUIRED)}.")
+                f"Cannot load the folder {self.path!r} as a model: it has no "
+                f"{', '.join(missing)}. A model folder, as written by "
+                f"model.save(path, zipped=False), holds {', '.join(REQUIRED)} (and assets/); "
+                f"otherwise pass a .keras, .h5 or .hdf5 file.{hint}")
 
     def read(self, name):
         path = os.path.join(self.path, name)

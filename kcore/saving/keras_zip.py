@@ -21,13 +21,13 @@ import datetime
 import io
 import json
 import os
-import shutil
 import tempfile
 import warnings
 import zipfile
 
 from kcore.backend.serialization import serialize_keras_object
 from kcore.saving import h5io, weights_h5
+from kcore.saving.atomic import atomic_folder
 from kcore.saving.keras_archive import ASSETS, CONFIG, METADATA, WEIGHTS, Archive, Folder
 from kcore.saving.training_config import serialize_nested
 
@@ -124,35 +124,19 @@ def write(model, filepath):
 
 
 def write_folder(model, dirpath):
-    """Writes the unzipped form (``zipped=False``) into a new folder, then puts it in
-    place of ``dirpath``: a failed save leaves a previous folder as it was."""
-    dirpath = os.path.abspath(os.fspath(dirpath))
+    """Writes the unzipped form (``zipped=False``): ``metadata.json``, ``config.json``,
+    ``model.weights.h5`` and ``assets/`` into the folder ``dirpath``, all at once and only
+    once every entry is complete (``atomic_folder``); other files in it are left alone."""
     if os.path.exists(dirpath) and not os.path.isdir(dirpath):
-        raise ValueError(f"Cannot save an unzipped model to {dirpath!r}: it exists and is not "
-                         "a folder.")
+        raise ValueError(f"Cannot save an unzipped model (zipped=False) to {dirpath!r}: it "
+                         "exists and is not a folder. Pass a folder path, or a path ending "
+                         "in .keras without zipped=False for a zip archive.")
     entries = _entries(model)
-    parent = os.path.dirname(dirpath)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=os.path.basename(dirpath) + ".kcore-tmp-", dir=parent)
-    old = None
-    try:
+    with atomic_folder(dirpath) as tmp:
         for name, content in entries.items():
             with open(os.path.join(tmp, name), "wb") as f:
                 f.write(content)
         _write_assets_into(model, os.path.join(tmp, ASSETS))
-        if os.path.exists(dirpath):
-            old = tmp + "-old"
-            os.replace(dirpath, old)
-        os.replace(tmp, dirpath)
-    except BaseException:
-        if old is not None and not os.path.exists(dirpath):
-            os.replace(old, dirpath)
-            old = None
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
 
 
 # -- reading --------------------------------------------------------------------------------

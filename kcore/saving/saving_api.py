@@ -173,10 +173,13 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
     Args:
         model: the model (Sequential, Functional, or subclassed with ``get_config``).
-        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``.
+        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``; with ``zipped=False``, a
+            folder.
         overwrite: replace an existing file (otherwise ask, or raise when non-interactive).
         zipped: ``False`` writes the ``.keras`` entries into the folder ``filepath``
-            (which must not end in ``.keras``) instead of a zip archive, as Keras does.
+            (which must not end in ``.keras``) instead of a zip archive, as Keras does. The
+            entries replace those of an existing folder only once all are written; other
+            files in it are left alone.
         include_optimizer: (``.h5`` only) also save ``training_config`` and the optimizer
             state; ``.keras`` files always hold them, as in Keras.
 
@@ -263,8 +266,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         >>> model = kcore.models.load_model("model.keras")
     """
     path = _path(filepath)
-    if path.endswith(".keras") or (os.path.isdir(path) and
-                                   os.path.exists(os.path.join(path, keras_zip.CONFIG))):
+    if path.endswith(".keras") or os.path.isdir(path):  # a zip archive or a model folder
         return keras_zip.read(path, custom_objects, compile=compile, safe_mode=safe_mode)
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(

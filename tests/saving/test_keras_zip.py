@@ -271,27 +271,6 @@ def test_save_and_load_own_variables_are_used(tmp_path):
     np.testing.assert_array_equal(loaded.w.numpy(), [1.0, 2.0, 3.0])
 
 
-def test_unzipped_folder_round_trip_and_replacement(tmp_path):
-    """``zipped=False`` writes Keras's entries into a folder; load_model reads it back."""
-    model = _compile(_table_model())
-    model.get_layer("table").table = np.array([1, 2, 3, 4], "float32")
-    x = np.ones((2, 4), "float32")
-    model.fit(x, np.array([0, 3]), epochs=1, verbose=0)
-    folder = tmp_path / "saved_model"
-    (folder / "stale").mkdir(parents=True)  # a previous folder is replaced whole
-    model.save(folder, zipped=False)
-    assert sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) \
-        == ["assets/layers/table/table.json", "config.json", "metadata.json", "model.weights.h5"]
-    loaded = kcore.models.load_model(folder)
-    np.testing.assert_array_equal(loaded.get_layer("table").table, [1, 2, 3, 4])
-    _assert_same(_predict(loaded, x), _predict(model, x))
-    assert int(loaded.optimizer.iterations.numpy()) == 1
-    assert sorted(os.listdir(tmp_path)) == ["saved_model"]  # no temporary folder left
-    (folder / "config.json").unlink()
-    with pytest.raises(ValueError, match="File format not supported"):
-        kcore.models.load_model(folder)
-
-
 # -- bad archives -------------------------------------------------------------------------
 def _rewrite(src, dst, drop=(), replace=None, add=None):
     """Copies the zip ``src`` to ``dst``, dropping/replacing/adding entries."""
@@ -467,17 +446,3 @@ def test_hdf5_bomb_in_weights_is_refused_before_reading(saved, tmp_path):
         with pytest.raises(ValueError, match=r"declares shape \(60000, 60000\).*bomb"):
             h5io.check_dataset_size(f["layers/dense/vars/0"])
 
-
-def test_hdf5_bomb_in_legacy_h5_is_refused(tmp_path):
-    import h5py
-
-    model = sequential()
-    model.save(tmp_path / "m.h5")
-    with h5py.File(tmp_path / "m.h5", "r+") as f:
-        group = f["model_weights/d1/seq/d1"]
-        del group["kernel"]
-        group.create_dataset("kernel", shape=(60000, 60000), dtype="float32",
-                             chunks=(1000, 1000), compression="gzip")
-    with pytest.raises(ValueError, match=r"m\.h5.*'/model_weights/d1/seq/d1/kernel' declares "
-                                         r"shape \(60000, 60000\).*bomb"):
-        kcore.models.load_model(tmp_path / "m.h5")
