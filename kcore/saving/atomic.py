@@ -1,4 +1,5 @@
 """Atomic file replacement: write to a temporary file beside the target, then rename.
+``atomic_folder`` does the same for a folder of files (an unzipped ``.keras`` model).
 
 A crash or an exception while writing leaves the previous file untouched, and readers
 never see a half-written file (``os.replace`` is atomic on POSIX and Windows).
@@ -14,6 +15,7 @@ import contextlib
 import os
 import re
 import secrets
+import shutil
 import socket
 import sys
 
@@ -41,10 +43,14 @@ def may_write(filepath, overwrite):
     )
 
 
-def _default_mode():
+def _umask():
     mask = os.umask(0)
     os.umask(mask)
-    return 0o666 & ~mask
+    return mask
+
+
+def _default_mode():
+    return 0o666 & ~_umask()
 
 
 def _host():
@@ -76,7 +82,7 @@ def atomic_write(filepath):
     directory = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
     remove_stale_temporaries(directory)
-    tmp = f"{filepath}{TMP_MARKER}{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+    tmp = _temporary_name(filepath)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
     try:
@@ -92,12 +98,73 @@ def atomic_write(filepath):
     _fsync_dir(directory)
 
 
+def _temporary_name(path):
+    return f"{path}{TMP_MARKER}{_host()}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
+@contextlib.contextmanager
+def atomic_folder(dirpath):
+    """Yields a new temporary folder beside ``dirpath``; on success its entries go to ``dirpath``.
+
+    If ``dirpath`` does not exist, the temporary folder is renamed to it: one atomic step. If
+    it exists, each top-level entry written replaces the entry of that name (a file in one
+    rename; a folder after the old one is moved aside) and nothing else in ``dirpath`` is
+    touched, as Keras writes into an existing folder. An exception while writing leaves
+    ``dirpath`` as it was and removes the temporary folder; a killed writer's folder is
+    removed by the next ``atomic_write``/``atomic_folder`` into the same parent directory.
+
+    Args:
+        dirpath: the folder to create or update (its parent is created if needed).
+
+    Yields:
+        The temporary folder (``str``) to write the complete new entries into.
+
+    Raises:
+        NotADirectoryError: ``dirpath`` exists and is not a folder (checked first).
+    """
+    dirpath = os.path.abspath(os.fspath(dirpath))
+    if os.path.exists(dirpath) and not os.path.isdir(dirpath):
+        raise NotADirectoryError(f"{dirpath!r} exists and is not a folder.")
+    parent = os.path.dirname(dirpath)
+    os.makedirs(parent, exist_ok=True)
+    remove_stale_temporaries(parent)
+    tmp = _temporary_name(dirpath)
+    os.mkdir(tmp, 0o700)
+    try:
+        yield tmp
+        for folder, _, files in os.walk(tmp):
+            for name in files:
+                _fsync(os.path.join(folder, name))
+        if os.path.exists(dirpath):
+            _replace_entries(tmp, dirpath)
+        else:
+            os.chmod(tmp, 0o777 & ~_umask())  # mkdir's default, not the private 0o700
+            os.replace(tmp, dirpath)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    _fsync_dir(parent)
+
+
+def _replace_entries(tmp, dirpath):
+    """Moves every entry of ``tmp`` into ``dirpath``; what they replace ends up in ``tmp``."""
+    names = sorted(os.listdir(tmp))
+    replaced = os.path.join(tmp, TMP_MARKER + "replaced")
+    os.mkdir(replaced)
+    for name in names:
+        new, target = os.path.join(tmp, name), os.path.join(dirpath, name)
+        # os.replace swaps a file for a file atomically but cannot replace a non-empty folder.
+        if os.path.isdir(new) or (os.path.isdir(target) and not os.path.islink(target)):
+            if os.path.lexists(target):
+                os.replace(target, os.path.join(replaced, name))
+        os.replace(new, target)
+
+
 def remove_stale_temporaries(directory):
     """Removes the temporaries that killed writers left in ``directory``.
 
     Args:
-        directory: the folder to clean (only ``*.kcore-tmp-<host>-<pid>-*`` files of this
-            host whose writer is gone are removed).
+        directory: the folder to clean (only ``*.kcore-tmp-<host>-<pid>-*`` files and
+            folders of this host whose writer is gone are removed).
 
     Returns:
         The paths removed, as a list.
@@ -117,7 +184,10 @@ def remove_stale_temporaries(directory):
         path = os.path.join(directory, name)
         if _writer_is_gone(int(match["pid"]), path):
             with contextlib.suppress(OSError):
-                os.remove(path)
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path)  # an atomic_folder's
+                else:
+                    os.remove(path)
                 removed.append(path)
     return removed
 

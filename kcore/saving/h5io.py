@@ -70,6 +70,26 @@ def open_for_read(filepath):
         f.close()
 
 
+# A dataset is refused when it would expand to more than this many times the bytes it
+# occupies in the file, and to more than ``BOMB_FLOOR_BYTES`` (an HDF5 "bomb": a huge
+# chunked dataset of fill values stores almost nothing but allocates all of it on reading).
+MAX_EXPANSION = 100
+BOMB_FLOOR_BYTES = 64 << 20
+
+
+def check_dataset_size(dataset):
+    """Raises ``ValueError`` before reading a dataset that declares an absurd size."""
+    nbytes = int(np.prod(dataset.shape, dtype=np.float64) * dataset.dtype.itemsize)
+    if nbytes <= BOMB_FLOOR_BYTES:
+        return
+    stored = dataset.id.get_storage_size()
+    if nbytes > MAX_EXPANSION * max(stored, 1):
+        raise ValueError(
+            f"{dataset.file.filename}: dataset {dataset.name!r} declares shape "
+            f"{tuple(dataset.shape)} ({nbytes} bytes) but stores only {stored} bytes: "
+            "refusing to read a potential decompression bomb.")
+
+
 def save_attributes(group, name, data):
     """Stores a list of strings as Keras does, chunked past ``HDF5_OBJECT_HEADER_LIMIT``.
 

@@ -13,10 +13,8 @@ kcore adds one key Keras ignores to ``metadata.json``: ``kcore_rng_states``, whe
 Dropout-like layer's random stream is, so that a reloaded model continues training exactly
 as if it had never been saved.
 
-Reading never trusts the archive: every entry name is checked (no absolute paths, no
-``..``), every entry's declared size is checked against what it stores (zip bombs), the
-three required entries are read into memory, and assets are extracted only into a private
-temporary directory that is always removed.
+``model.save(path, zipped=False)`` writes the same entries into a folder instead, as
+Keras does; ``load_model`` reads both. Reading never trusts the file (``keras_archive``).
 """
 
 import datetime
@@ -29,20 +27,9 @@ import zipfile
 
 from kcore.backend.serialization import serialize_keras_object
 from kcore.saving import h5io, weights_h5
+from kcore.saving.atomic import atomic_folder
+from kcore.saving.keras_archive import ASSETS, CONFIG, METADATA, WEIGHTS, Archive, Folder
 from kcore.saving.training_config import serialize_nested
-
-CONFIG = "config.json"
-METADATA = "metadata.json"
-WEIGHTS = "model.weights.h5"
-ASSETS = "assets"
-REQUIRED = (METADATA, CONFIG, WEIGHTS)
-# An entry is a bomb when it expands to more than this many times what it stores
-# (DEFLATE's best ratio is ~1032:1, but Keras stores entries uncompressed, ~1:1) ...
-MAX_EXPANSION = 100
-# ... and is larger than this (small, highly compressible files are harmless).
-BOMB_FLOOR_BYTES = 64 << 20
-# The JSON entries are read whole into memory; a real one is a few megabytes at most.
-MAX_JSON_BYTES = 256 << 20
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -102,153 +89,57 @@ def _weights_bytes(model):
     return buffer.getvalue()
 
 
-def _write_assets(model, zf):
-    """Calls every ``save_assets`` into a private directory, then stores what it wrote."""
-    savers = [(path, obj) for path, obj in weights_h5.walk(model) if hasattr(obj, "save_assets")]
-    if not savers:
-        return
-    with tempfile.TemporaryDirectory(prefix="kcore-assets-") as tmp:
-        root = os.path.join(tmp, ASSETS)
-        for path, obj in savers:
+def _write_assets_into(model, root):
+    """Calls every ``save_assets`` with its own folder ``root/<path>``."""
+    for path, obj in weights_h5.walk(model):
+        if hasattr(obj, "save_assets"):
             directory = os.path.join(root, *path.split("/")) if path else root
             os.makedirs(directory, exist_ok=True)
             obj.save_assets(directory)
-        for folder, _, files in sorted(os.walk(root)):
+
+
+def _write_assets(model, zf):
+    """Writes the assets into a private folder, then stores the files it holds."""
+    with tempfile.TemporaryDirectory(prefix="kcore-assets-") as tmp:
+        _write_assets_into(model, os.path.join(tmp, ASSETS))
+        for folder, _, files in sorted(os.walk(tmp)):
             for name in sorted(files):
                 full = os.path.join(folder, name)
                 zf.write(full, os.path.relpath(full, tmp).replace(os.sep, "/"))
 
 
+def _entries(model):
+    return {METADATA: json.dumps(_metadata(model)).encode(),
+            CONFIG: json.dumps(model_config(model), default=h5io.json_default).encode(),
+            WEIGHTS: _weights_bytes(model)}
+
+
 def write(model, filepath):
     """Writes ``model`` to ``filepath`` (already checked, written atomically by the caller)."""
-    config = json.dumps(model_config(model), default=h5io.json_default)
-    metadata = json.dumps(_metadata(model))
-    weights = _weights_bytes(model)
+    entries = _entries(model)
     with zipfile.ZipFile(filepath, "w", compression=zipfile.ZIP_STORED) as zf:
-        zf.writestr(METADATA, metadata)
-        zf.writestr(CONFIG, config)
-        zf.writestr(WEIGHTS, weights)
+        for name, content in entries.items():
+            zf.writestr(name, content)
         _write_assets(model, zf)
 
 
+def write_folder(model, dirpath):
+    """Writes the unzipped form (``zipped=False``): ``metadata.json``, ``config.json``,
+    ``model.weights.h5`` and ``assets/`` into the folder ``dirpath``, all at once and only
+    once every entry is complete (``atomic_folder``); other files in it are left alone."""
+    if os.path.exists(dirpath) and not os.path.isdir(dirpath):
+        raise ValueError(f"Cannot save an unzipped model (zipped=False) to {dirpath!r}: it "
+                         "exists and is not a folder. Pass a folder path, or a path ending "
+                         "in .keras without zipped=False for a zip archive.")
+    entries = _entries(model)
+    with atomic_folder(dirpath) as tmp:
+        for name, content in entries.items():
+            with open(os.path.join(tmp, name), "wb") as f:
+                f.write(content)
+        _write_assets_into(model, os.path.join(tmp, ASSETS))
+
+
 # -- reading --------------------------------------------------------------------------------
-class Archive:
-    """A ``.keras`` file opened for reading, its entries checked (see module docstring).
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: not a zip archive, an unsafe entry name, a zip bomb, or a required
-            entry missing; each message names the file and the entry.
-    """
-
-    def __init__(self, filepath):
-        self.path = os.fspath(filepath)
-        if not os.path.exists(self.path):
-            raise FileNotFoundError(f"No file or directory found at {self.path!r}.")
-        if os.path.isdir(self.path):
-            raise ValueError(f"{self.path!r} is a directory; expected a .keras zip archive.")
-        try:
-            self.zf = zipfile.ZipFile(self.path, "r")
-        except (zipfile.BadZipFile, OSError) as e:
-            raise ValueError(
-                f"Cannot load {self.path!r}: it is not a valid .keras file ({e}). A .keras file "
-                "is a zip archive written by model.save('name.keras'); was it copied or "
-                "downloaded completely?") from None
-        try:
-            self.infos = {}
-            for info in self.zf.infolist():
-                self._check_entry(info)
-                self.infos[info.filename] = info
-            missing = [name for name in REQUIRED if name not in self.infos]
-            if missing:
-                raise ValueError(
-                    f"{self.path}: the archive has no {', '.join(missing)} (it holds "
-                    f"{sorted(self.infos)[:10]}). A Keras .keras file holds {', '.join(REQUIRED)}"
-                    "; the file is damaged or was not written by Keras/kcore.")
-        except BaseException:
-            self.zf.close()
-            raise
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.zf.close()
-        return False
-
-    def _check_entry(self, info):
-        name = info.filename
-        parts = name.replace("\\", "/").split("/")
-        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-            raise ValueError(
-                f"{self.path}: unsafe entry {name!r} in the archive (an absolute path or a "
-                "'..' component that would escape the extraction directory). Refusing to "
-                "load it: Keras never writes such entries, so the file was tampered with.")
-        if name in self.infos:
-            raise ValueError(f"{self.path}: the archive has two entries named {name!r}; "
-                             "refusing to guess which one is meant.")
-        if info.file_size > BOMB_FLOOR_BYTES and \
-                info.file_size > MAX_EXPANSION * max(info.compress_size, 1):
-            raise ValueError(
-                f"{self.path}: entry {name!r} declares {info.file_size} bytes uncompressed but "
-                f"stores only {info.compress_size} (more than {MAX_EXPANSION}x): refusing to "
-                "load a potential zip bomb.")
-        if name in (CONFIG, METADATA) and info.file_size > MAX_JSON_BYTES:
-            raise ValueError(
-                f"{self.path}: entry {name!r} declares {info.file_size} bytes, more than "
-                f"{MAX_JSON_BYTES} for a JSON file: refusing to read it (zip bomb?).")
-
-    def read(self, name):
-        """The bytes of entry ``name``; never more than it declares."""
-        info = self.infos[name]
-        try:
-            with self.zf.open(info) as f:
-                data = f.read(info.file_size + 1)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
-            raise ValueError(f"{self.path}: entry {name!r} is corrupted ({e}).") from None
-        if len(data) != info.file_size:
-            raise ValueError(f"{self.path}: entry {name!r} holds {len(data)} bytes, not the "
-                             f"{info.file_size} it declares; the file is corrupted.")
-        return data
-
-    def read_json(self, name):
-        """Entry ``name`` parsed as a JSON object."""
-        try:
-            value = json.loads(self.read(name).decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as e:
-            raise ValueError(f"{self.path}: {name} is not valid JSON ({e}); the file is "
-                             "damaged or was not written by Keras/kcore.") from None
-        if not isinstance(value, dict):
-            raise ValueError(f"{self.path}: {name} must hold a JSON object, got "
-                             f"{type(value).__name__} {json.dumps(value)[:100]}.")
-        return value
-
-    def open_weights(self):
-        """``model.weights.h5`` as an open, read-only h5py file (in memory)."""
-        data = self.read(WEIGHTS)
-        try:
-            return h5io.h5py().File(io.BytesIO(data), "r")
-        except OSError as e:
-            raise ValueError(f"{self.path}: {WEIGHTS} is not a valid HDF5 file ({e}); the "
-                             "archive is damaged.") from None
-
-    def asset_names(self):
-        return [n for n in self.infos if n.startswith(ASSETS + "/") and not n.endswith("/")]
-
-    def extract_assets(self, directory):
-        """Writes the ``assets/`` entries under ``directory`` (names checked on opening)."""
-        for name in self.asset_names():
-            target = os.path.join(directory, *name.split("/"))
-            try:
-                os.makedirs(os.path.dirname(target), exist_ok=True)
-                with open(target, "wb") as f:
-                    f.write(self.read(name))
-            except OSError as e:
-                # e.g. "assets/a" both a file and a folder: no real archive has that.
-                raise ValueError(f"{self.path}: cannot unpack entry {name!r} ({e}); the "
-                                 "archive is damaged.") from None
-
-
 def _check_metadata(archive):
     metadata = archive.read_json(METADATA)
     version = metadata.get("keras_version")
@@ -269,13 +160,14 @@ def _check_config(archive):
     return config
 
 
-def _load_assets(archive, model):
+def _load_assets(source, model):
     loaders = [(p, o) for p, o in weights_h5.walk(model) if hasattr(o, "load_assets")]
-    if not loaders or not archive.asset_names():
+    if not loaders:
         return
-    with tempfile.TemporaryDirectory(prefix="kcore-assets-") as tmp:
-        archive.extract_assets(tmp)
-        root = os.path.join(tmp, ASSETS)
+    with source.assets() as folder:
+        if folder is None:
+            return
+        root = os.path.join(folder, ASSETS)
         for path, obj in loaders:
             directory = os.path.join(root, *path.split("/")) if path else root
             if os.path.isdir(directory):
@@ -291,10 +183,11 @@ def _restore_rng(model, metadata):
 
 
 def read(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model from a ``.keras`` file (see ``saving_api.load_model``)."""
+    """Loads a model from a ``.keras`` file or an unzipped model folder
+    (see ``saving_api.load_model``)."""
     from kcore.saving.saving_api import model_from_config
 
-    with Archive(filepath) as archive:
+    with (Folder if os.path.isdir(filepath) else Archive)(filepath) as archive:
         metadata = _check_metadata(archive)
         config = _check_config(archive)
         compile_config = config.get("compile_config")

@@ -77,6 +77,7 @@ def _read_subset(group, filepath, where):
                 f"{filepath}: weight {name!r} of {where} is listed in @weight_names but has "
                 "no dataset. The file is incomplete or was not written by Keras/kcore."
             )
+        h5io.check_dataset_size(group[name])
         values.append(np.asarray(group[name]))
     return values
 

@@ -173,9 +173,13 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
 
     Args:
         model: the model (Sequential, Functional, or subclassed with ``get_config``).
-        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``.
+        filepath: ending in ``.keras``, ``.h5`` or ``.hdf5``; with ``zipped=False``, a
+            folder.
         overwrite: replace an existing file (otherwise ask, or raise when non-interactive).
-        zipped: ``None`` or ``True`` (kcore writes no unzipped ``.keras`` directories).
+        zipped: ``False`` writes the ``.keras`` entries into the folder ``filepath``
+            (which must not end in ``.keras``) instead of a zip archive, as Keras does. The
+            entries replace those of an existing folder only once all are written; other
+            files in it are left alone.
         include_optimizer: (``.h5`` only) also save ``training_config`` and the optimizer
             state; ``.keras`` files always hold them, as in Keras.
 
@@ -195,15 +199,18 @@ def save_model(model, filepath, overwrite=True, zipped=None, **kwargs):
     if save_format not in (None, "h5", "keras"):
         raise ValueError(f"save_format={save_format!r} is not supported; use a .keras or .h5 "
                          "filepath.")
-    if path.endswith(".keras"):
-        if zipped is False:
+    if path.endswith(".keras") or zipped is False:
+        if zipped is False and path.endswith(".keras"):
             raise ValueError(
                 "When using `zipped=False`, the `filepath` argument should not end in "
-                f"`.keras`; kcore writes zipped .keras files only. Received: filepath={path}")
+                f"`.keras` (it names the folder to write). Received: filepath={path}")
         if not include_optimizer:
             raise ValueError("include_optimizer=False is only supported for .h5 files; a "
                              ".keras file always holds the optimizer state, as in Keras.")
         if not may_write(path, overwrite):
+            return
+        if zipped is False:
+            keras_zip.write_folder(model, path)
             return
         with atomic_write(path) as tmp:
             keras_zip.write(model, tmp)
@@ -242,7 +249,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     so training continues exactly where it stopped.
 
     Args:
-        filepath: a ``.keras`` or ``.h5``/``.hdf5`` file.
+        filepath: a ``.keras`` or ``.h5``/``.hdf5`` file, or a folder written with
+            ``save(..., zipped=False)``.
         custom_objects: ``{name: class or function}`` for custom layers, losses, ...
         compile: compile the model as it was compiled when saved.
         safe_mode: refuse to deserialize code (``Lambda`` bytecode). Only pass ``False``
@@ -258,7 +266,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         >>> model = kcore.models.load_model("model.keras")
     """
     path = _path(filepath)
-    if path.endswith(".keras"):
+    if path.endswith(".keras") or os.path.isdir(path):  # a zip archive or a model folder
         return keras_zip.read(path, custom_objects, compile=compile, safe_mode=safe_mode)
     if not path.endswith((".h5", ".hdf5")):
         raise ValueError(

@@ -106,26 +106,6 @@ def _unique(name, used):
     return name
 
 
-# A dataset is refused when it would expand to more than this many times the bytes it
-# occupies in the file, and to more than ``BOMB_FLOOR_BYTES`` (an HDF5 "bomb": a huge
-# chunked dataset of fill values stores almost nothing but allocates all of it on reading).
-MAX_EXPANSION = 100
-BOMB_FLOOR_BYTES = 64 << 20
-
-
-def check_dataset_size(dataset):
-    """Raises ``ValueError`` before reading a dataset that declares an absurd size."""
-    nbytes = int(np.prod(dataset.shape, dtype=np.float64) * dataset.dtype.itemsize)
-    if nbytes <= BOMB_FLOOR_BYTES:
-        return
-    stored = dataset.id.get_storage_size()
-    if nbytes > MAX_EXPANSION * max(stored, 1):
-        raise ValueError(
-            f"{dataset.file.filename}: dataset {dataset.name!r} declares shape "
-            f"{tuple(dataset.shape)} ({nbytes} bytes) but stores only {stored} bytes: "
-            "refusing to read a potential decompression bomb.")
-
-
 class _Store:
     """The ``vars`` group of one object, as the dict-like ``store`` Keras passes to
     ``save_own_variables``/``load_own_variables``."""
@@ -138,7 +118,7 @@ class _Store:
 
     def __getitem__(self, key):
         dataset = self.group[key]
-        check_dataset_size(dataset)
+        h5io.check_dataset_size(dataset)
         return np.asarray(dataset)
 
     def shape(self, key):

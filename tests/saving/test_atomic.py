@@ -28,6 +28,8 @@ CHILD = textwrap.dedent("""
     for i in range(10**6):  # saves until killed
         if kind == "save":
             model.save(path)
+        elif kind == "save_folder":
+            model.save(path, zipped=False)
         else:
             model.save_weights(path)
         if i == 0:
@@ -57,8 +59,16 @@ def _kill_at_random_moment(args, ready, gen):
     proc.stderr.close()
 
 
+def _save(model, kind, path):
+    if kind == "save_folder":
+        model.save(path, zipped=False)
+    else:
+        getattr(model, kind)(path)
+
+
 @pytest.mark.parametrize("kind, name", [("save", "model.h5"),
-                                        ("save_weights", "model.weights.h5")])
+                                        ("save_weights", "model.weights.h5"),
+                                        ("save_folder", "model_dir")])
 def test_sigkill_during_save_leaves_previous_file_and_no_leftover(tmp_path, kind, name):
     gen = random.Random(f"{kind}-kills")
     directory = tmp_path / "out"
@@ -68,13 +78,13 @@ def test_sigkill_during_save_leaves_previous_file_and_no_leftover(tmp_path, kind
         _kill_at_random_moment([sys.executable, "-c", CHILD, kind, path],
                                str(tmp_path / "ready"), gen)
         left_by_kills += len(_leftovers(directory, keep=[name]))
-        model = (kcore.models.load_model(path) if kind == "save" else None)
+        model = (kcore.models.load_model(path) if kind != "save_weights" else None)
         if model is None:  # the previous weights file is intact and loadable
             model = kcore.Sequential([kcore.Input((300,)), kcore.layers.Dense(800),
                                       kcore.layers.Dense(800), kcore.layers.Dense(1)])
             model.load_weights(path)
         # The next successful save to that path removes what the killed writer left.
-        getattr(model, kind)(path)
+        _save(model, kind, path)
         assert _leftovers(directory, keep=[name]) == []
     print(f"{kind}: {KILLS_PER_KIND} kills, {left_by_kills} temporaries left by them, "
           f"0 after the next save")

@@ -256,3 +256,43 @@ def test_no_pickle_and_lazy_h5py():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(package.parents[1])})
     assert out.stdout.strip() == "False"
+
+
+def _plant_hdf5_bomb(group, name):
+    """Replaces dataset ``name`` by one declaring 60000 x 60000 float32 (14.4 GB) that stores
+    nothing: reading it would allocate all of it."""
+    del group[name]
+    group.create_dataset(name, shape=(60000, 60000), dtype="float32", chunks=(1000, 1000),
+                         compression="gzip")
+
+
+@pytest.mark.parametrize("where", ["model_weights/d1/seq/d1/kernel",
+                                   "optimizer_weights/adam/seq_d1_kernel_momentum"])
+def test_hdf5_bomb_in_legacy_h5_is_refused_before_reading(tmp_path, where):
+    model = sequential()
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.fit(*data(), epochs=1, verbose=0)
+    model.save(tmp_path / "m.h5")
+    with h5py.File(tmp_path / "m.h5", "r+") as f:
+        group, name = where.rsplit("/", 1)
+        assert name in f[group]  # the file's real layout, not a guess
+        _plant_hdf5_bomb(f[group], name)
+    with pytest.raises(ValueError, match=rf"m\.h5: dataset '/{where}' declares shape "
+                                         r"\(60000, 60000\) \(14400000000 bytes\) but stores "
+                                         r"only 0 bytes.*bomb"):
+        kcore.models.load_model(tmp_path / "m.h5")
+
+
+def test_hdf5_bomb_in_legacy_weights_file_is_refused(tmp_path):
+    model = sequential()
+    model.save_weights(tmp_path / "w.h5")  # the legacy layout (no .weights.h5 suffix)
+    with h5py.File(tmp_path / "w.h5", "r+") as f:
+        _plant_hdf5_bomb(f["out/seq/out"], "bias")
+    with pytest.raises(ValueError, match=r"'/out/seq/out/bias' declares shape.*bomb"):
+        model.load_weights(tmp_path / "w.h5")
+    # A large dataset that really stores its data is not a bomb.
+    with h5py.File(tmp_path / "big.h5", "w") as f:
+        f.create_dataset("x", data=np.random.default_rng(0).random((3000, 3000)))
+        from kcore.saving import h5io
+
+        h5io.check_dataset_size(f["x"])

@@ -2,8 +2,9 @@
 
 Keras 3.15.1 (with jax, which its numpy backend imports) is in kcore's ``[test]`` extra, so
 ``make test`` runs this check: a subprocess with ``KERAS_BACKEND=numpy`` (no TensorFlow
-needed) loads kcore-written ``.keras`` and ``.h5`` models, ``.weights.h5``/legacy ``.h5``
-weights and ``model.to_json()`` output, predicts, and reports the restored optimizer state.
+needed) loads kcore-written ``.keras`` and ``.h5`` models, unzipped model folders
+(``zipped=False``), ``.weights.h5``/legacy ``.h5`` weights and ``model.to_json()`` output,
+predicts, and reports the restored optimizer state.
 It skips only where ``keras`` is not importable (an environment set up without the test
 extra).
 
@@ -237,6 +238,10 @@ def _write_cases(tmp_path):
             case[key] = str(tmp_path / f"{name}{suffix}")
             case["models"].append(key)
             saving_api.save_model(model, case[key])
+        if name in ("sequential", "custom_layer"):  # the unzipped form (zipped=False)
+            case["model_folder"] = str(tmp_path / f"{name}_folder")
+            case["models"].append("model_folder")
+            saving_api.save_model(model, case["model_folder"], zipped=False)
         saving_api.save_weights(model, case["weights_file"])
         saving_api.save_weights(model, case["legacy_weights_file"])
         if name != "subclassed":  # Keras rebuilds only graph models from JSON alone
@@ -278,14 +283,18 @@ def _compare(cases, expected, results):
         assert sorted(got["evaluate"]) == sorted(want["evaluate"]), name
         for k, v in want["evaluate"].items():
             assert got["evaluate"][k] == pytest.approx(v, rel=1e-5, abs=1e-6), (name, k)
-        # Keras restores the optimizer from .keras (not from .h5: Keras 3.15 drops it there).
-        opt = got.get("model.keras:optimizer")
-        if opt is not None:
-            assert opt["class_name"] == "Adam" and opt["iterations"] == want["iterations"], name
-            assert len(opt["variables"]) == len(want["optimizer_variables"]), name
+        # Keras restores the optimizer from .keras files and folders (not from .h5: Keras
+        # 3.15 drops it there).
+        for key in ("model.keras", "model_folder"):
+            opt = got.get(f"{key}:optimizer")
+            if key not in case["models"]:
+                continue
+            assert opt["class_name"] == "Adam" and opt["iterations"] == want["iterations"], \
+                (name, key)
+            assert len(opt["variables"]) == len(want["optimizer_variables"]), (name, key)
             for a, b in zip(opt["variables"], want["optimizer_variables"]):
                 np.testing.assert_array_equal(np.asarray(a, dtype=b.dtype), b,
-                                              err_msg=f"{name} optimizer variables")
+                                              err_msg=f"{name} {key} optimizer variables")
 
 
 def _run_keras(python, tmp_path, env_extra):

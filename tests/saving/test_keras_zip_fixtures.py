@@ -86,6 +86,13 @@ def test_load_keras_zip_fixture(name):
     _check_predictions(model, np.load(HERE / f"{name}.npz"))
 
 
+def test_load_keras_unzipped_folder():
+    """Keras's ``model.save(path, zipped=False)`` folder loads like its ``.keras`` file."""
+    model = kcore.models.load_model(HERE / "sequential_folder")
+    _check_predictions(model, np.load(HERE / "sequential.npz"))
+    assert model.compiled and int(model.optimizer.iterations.numpy()) == 2
+
+
 def test_subclassed_fixture_restores_custom_layer_weights_and_assets():
     model = kcore.models.load_model(HERE / "subclassed.keras")
     assert isinstance(model, Net) and model.units == 5
