@@ -12,12 +12,10 @@ depthwise convolutions are one batched GEMM (numpy loops over the groups inside
 the extra cell at the end.
 """
 
-from functools import partial
-
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from kcore.backend import config, threads
+from kcore.backend import config
 from kcore.backend.autodiff import primitive
 from kcore.ops.core import convert_to_tensor
 
@@ -128,14 +126,10 @@ def _col2im(cols, shape, window, strides, dilation):
     out = cols.shape[1:1 + nd]
     dx = np.zeros(shape, cols.dtype)
     lead = (slice(None),) * (1 + nd)
-
-    def add(dx, cols):
-        for offs in np.ndindex(*window):
-            dst = (slice(None),) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
-                                         for o, d, s, n in zip(offs, dilation, strides, out))
-            dx[dst] += cols[lead + offs]
-
-    threads.parallel_batch(add, dx, cols, cost=cols.size)
+    for offs in np.ndindex(*window):
+        dst = (slice(None),) + tuple(slice(o * d, o * d + s * (n - 1) + 1, s)
+                                     for o, d, s, n in zip(offs, dilation, strides, out))
+        dx[dst] += cols[lead + offs]
     return dx
 
 
@@ -185,19 +179,6 @@ def _patch_grads(gg, w, n, out, window):
     return dcols.transpose(order)
 
 
-def _bias_relu(bias, relu, y):
-    if bias is not None:
-        y += bias
-    if relu:
-        np.maximum(y, 0, out=y)
-
-
-def _relu_grad(y, g, out):
-    # g * (y > 0) in one pass: y >= 0, so sign(y) is the 0/1 mask.
-    np.sign(y, out=out)
-    out *= g
-
-
 def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=None,
                   relu=False):
     """Channels-last grouped convolution as one batched GEMM; returns ``(out, vjp)``.
@@ -226,14 +207,17 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
     else:
         y = np.matmul(cols, w)
     y = np.moveaxis(y, 0, 1).reshape((n,) + out + (f,))
-    if bias is not None and not fold_bias or relu:
-        threads.parallel_batch(partial(_bias_relu, None if fold_bias else bias, relu), y)
+    if bias is not None and not fold_bias:
+        y += bias
+    if relu:
+        np.maximum(y, 0, out=y)
 
     def vjp(g, needs=(True, True, True)):
         g = _last(g, data_format)
         if relu:
-            mask = np.empty(y.shape, np.result_type(y, g))
-            threads.parallel_batch(_relu_grad, y, g, mask)
+            # g * (y > 0) in one pass: y >= 0, so sign(y) is the 0/1 mask.
+            mask = np.sign(y)
+            mask *= g
             g = mask
         dkernel = dbias = None
         gg = np.moveaxis(g.reshape(m, groups, fg), 1, 0)
@@ -521,30 +505,19 @@ def _max_pool_tiles(x, tiles, data_format):
             index[2 + 2 * i] = o
         return tuple(index)
 
-    def pool(tiles, out):
-        np.copyto(out, tiles[cell(tiles, cells[0])])
-        for offs in cells[1:]:
-            np.maximum(out, tiles[cell(tiles, offs)], out=out)
-
-    out = np.empty(tiles[cell(tiles, cells[0])].shape, tiles.dtype)
-    threads.parallel_batch(pool, tiles, out, cost=tiles.size)
-
-    def give(tiles, out, rest, dx, hit):
-        # Cell by cell, the gradient not yet given away goes to the cells equal to the
-        # maximum, and is then zeroed there (rest - rest * hit is exactly 0 where hit): the
-        # first maximum takes it all.
-        for i, offs in enumerate(cells):
-            np.equal(tiles[cell(tiles, offs)], out, out=hit)
-            given = dx[cell(dx, offs)]
-            np.multiply(hit, rest, out=given)
-            if i + 1 < len(cells):
-                rest -= given
+    out = np.array(tiles[cell(tiles, cells[0])])
+    for offs in cells[1:]:
+        np.maximum(out, tiles[cell(tiles, offs)], out=out)
 
     def vjp(g):
-        rest = np.array(_last(g, data_format))  # a copy: it is consumed below
-        dx = np.empty(tiles.shape, rest.dtype)
-        threads.parallel_batch(give, tiles, out, rest, dx, np.empty(out.shape, bool),
-                               cost=tiles.size)
+        g = _last(g, data_format)
+        dx = np.empty(tiles.shape, g.dtype)
+        taken = np.zeros(out.shape, bool)
+        for offs in cells:
+            hit = tiles[cell(tiles, offs)] == out
+            hit &= ~taken
+            taken |= hit
+            np.multiply(hit, g, out=dx[cell(dx, offs)])
         return (_first(_untile(dx, x.shape), data_format),)
 
     return _first(out, data_format), vjp

@@ -407,9 +407,7 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
                 g_last = np.asarray(gy, dtype).T
         dh = np.zeros((u, B), dtype) if gh is None else np.array(np.asarray(gh).T, dtype, order="C")
         dc = np.zeros((u, B), dtype) if gc is None else np.array(np.asarray(gc).T, dtype, order="C")
-        # Gate gradients gate-major, (4u, T, B): each step writes a strided (4u, B) block,
-        # and the three whole-sequence gradients below are then one GEMM each instead of T.
-        dZ = np.empty((4 * u, T, B), dtype)
+        dZ = np.empty((T, 4 * u, B), dtype)
         Up = np.ascontiguousarray(U[:, perm], dtype=dtype)               # (u, 4u), unscaled
         masked = M is not None
         dy = None
@@ -421,7 +419,7 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
         ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
         dh_next, dc_next = np.empty((u, B), dtype), np.empty((u, B), dtype)
         for t in range(T - 1, -1, -1):
-            a, tc, dz = A[t], TC[t], dZ[:, t]
+            a, tc, dz = A[t], TC[t], dZ[t]
             if masked:
                 gy_t = dy if g_seq is None else dy + g_seq[t]
                 dh_new, dc_new, dh_skip, dc_skip, dy = _masked_split(M[t], dh, dc, gy_t,
@@ -455,13 +453,12 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
                 dc_next += dc_skip
             dh, dh_next = dh_next, dh
             dc, dc_next = dc_next, dc
-        dZ2 = dZ.reshape(4 * u, T * B)
-        dX = (np.ascontiguousarray(W[:, perm], dtype=dtype) @ dZ2).reshape(n, T, B)
+        dX = np.matmul(np.ascontiguousarray(W[:, perm], dtype=dtype), dZ)     # (T, n, B)
         if go_backwards:
-            dX = dX[:, ::-1]
-        dx = np.ascontiguousarray(dX.transpose(2, 1, 0))
-        dWT = dZ2 @ Xv.astype(dtype, copy=False).transpose(0, 2, 1).reshape(T * B, n)  # (4u, n)
-        dUb = dZ2 @ H[:T].transpose(0, 2, 1).reshape(T * B, u + 1)         # (4u, u + 1)
+            dX = dX[::-1]
+        dx = np.ascontiguousarray(dX.transpose(2, 0, 1))
+        dWT = np.matmul(dZ, Xv.transpose(0, 2, 1)).sum(axis=0)              # (4u, n)
+        dUb = np.matmul(dZ, H[:T].transpose(0, 2, 1)).sum(axis=0)           # (4u, u + 1)
         d_kernel = np.empty((n, 4 * u), dtype)
         d_kernel[:, perm] = dWT.T
         d_rec = np.empty((u, 4 * u), dtype)

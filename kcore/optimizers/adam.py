@@ -4,7 +4,6 @@ import math
 
 import numpy as np
 
-from kcore.backend import threads
 from kcore.optimizers.base import Optimizer
 
 
@@ -71,11 +70,10 @@ class Adam(Optimizer):
         cast = w.dtype.type
         alpha = (learning_rate * math.sqrt(1 - float(cast(b2)) ** t)
                  / (1 - float(cast(b1)) ** t))
-        tmp = self._scratch(w)
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
         one_minus_b1, one_minus_b2, eps = 1 - b1, 1 - b2, float(self.epsilon)
-
-        def update(w, g, m, v, tmp, *v_hat):
+        for w, g, m, v, *v_hat in self._blocks(w, g, m, v, *([] if v_hat is None else [v_hat])):
+            tmp = self._scratch(w)
             np.subtract(g, m, out=tmp)
             tmp *= one_minus_b1
             m += tmp
@@ -91,9 +89,6 @@ class Adam(Optimizer):
             np.divide(m, tmp, out=tmp)
             tmp *= alpha
             w -= tmp
-
-        # Element-wise: large variables are updated on all cores, part by part.
-        threads.parallel(update, w, g, m, v, tmp, *(() if v_hat is None else (v_hat,)))
 
     def get_config(self):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2,

