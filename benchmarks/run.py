@@ -15,8 +15,8 @@ Each workload is measured twice:
 
 * at the **default threads**: numpy's BLAS, PyTorch and kcore with their own defaults (all
   use every core), as a user gets them;
-* as a **1-thread pair**: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS``, ``MKL_NUM_THREADS``
-  and ``KCORE_NUM_THREADS`` set to 1 in the children.
+* as a **1-thread pair**: ``OMP_NUM_THREADS``, ``OPENBLAS_NUM_THREADS`` and
+  ``MKL_NUM_THREADS`` set to 1 in the children.
 
 ``OPENBLAS_CORETYPE``/``OPENBLAS_L2_SIZE`` force OpenBLAS onto another GEMM kernel; when
 either is set, the default-threads table is measured again with both unset
@@ -153,7 +153,7 @@ def workloads(quick):
     ]
 
 
-THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "KCORE_NUM_THREADS")
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def time_child(index, framework, quick):
@@ -184,7 +184,7 @@ def _rss_mb():
 
 def run_table(threads, have_torch, quick, repeats, unset_blas_vars=False):
     """Every workload in paired rounds of fresh processes (kcore, PyTorch, kcore, ...);
-    ``threads=1`` limits BLAS, OpenMP, PyTorch and kcore to one thread."""
+    ``threads=1`` limits BLAS, OpenMP and PyTorch to one thread."""
     env = {k: v for k, v in os.environ.items()
            if k not in THREAD_VARS and not (unset_blas_vars and k in BLAS_VARS)}
     if threads:
@@ -246,7 +246,7 @@ def extras_table(quick, repeats):
         model = W.kcore_mlp()
         hooks = compare({"kcore": W.kcore_fit(model, x, y, 32, steps=steps),
                          "callbacks": W.kcore_fit(model, x, y, 32, steps=steps,
-                                                  callbacks=[W.NoOp() for _ in range(10)])},
+                                                  callbacks=[W.no_op_callback() for _ in range(10)])},
                         repeats, per=steps)
     print("\n### Extras (1 thread)\n")
     print("| measurement | kcore | other | ratio or overhead |")
@@ -300,11 +300,10 @@ def header(have_torch):
 
 def _kcore_status():
     try:
-        from kcore.backend import floating_point, threads
+        from kcore.backend import floating_point
     except ImportError:
-        return f"malloc tuning {_malloc_status()}; no subnormal flushing or element-wise threads"
-    return (f"malloc tuning {_malloc_status()}, subnormal flushing {floating_point.status}, "
-            f"{threads.num_threads} threads for element-wise work")
+        return f"malloc tuning {_malloc_status()}, no subnormal flushing (kcore before it)"
+    return f"malloc tuning {_malloc_status()}, subnormal flushing {floating_point.status}"
 
 
 def _malloc_status():
@@ -348,7 +347,7 @@ def main(argv=None):
         print_table("Default threads (every core)", report["default threads"])
     if args.threads in ("both", "1"):
         report["1 thread"] = run_table(1, have_torch, args.quick, args.repeats)
-        print_table("1 thread (BLAS, OpenMP, PyTorch and kcore limited to one thread)",
+        print_table("1 thread (BLAS, OpenMP and PyTorch limited to one thread)",
                     report["1 thread"])
     if set_vars and not args.no_unset_rerun and args.threads != "1":
         name = f"default threads, {' and '.join(set_vars)} unset"

@@ -2,13 +2,15 @@
 
 Every function takes the data and returns a zero-argument callable that runs the workload
 once (models are built outside the timed region; the first call is a warm-up).
+
+kcore is imported only by the kcore workloads: a PyTorch run must not load it, since
+``import kcore`` tunes glibc's malloc for the whole process (PyTorch's CPU tensors come from
+the same malloc, so its times and page faults would not be what PyTorch users get).
 """
 
 import math
 
 import numpy as np
-
-import kcore
 
 # -- data ---------------------------------------------------------------------------------
 
@@ -32,6 +34,8 @@ def tokens_like(n=5000, length=100, vocab=10000, seed=0):
 
 
 def kcore_mlp():
+    import kcore
+
     model = kcore.Sequential([
         kcore.Input((784,)),
         kcore.layers.Dense(512, activation="relu"),
@@ -66,6 +70,8 @@ def kcore_predict(model, x, batch_size):
 
 
 def kcore_cnn():
+    import kcore
+
     L = kcore.layers
     model = kcore.Sequential([
         kcore.Input((28, 28, 1)),
@@ -78,6 +84,8 @@ def kcore_cnn():
 
 
 def kcore_lstm():
+    import kcore
+
     L = kcore.layers
     model = kcore.Sequential([
         kcore.Input((100,), dtype="int32"),
@@ -87,14 +95,18 @@ def kcore_lstm():
     return model
 
 
-class NoOp(kcore.callbacks.Callback):
+def no_op_callback():
     """A callback that overrides every batch hook and does nothing."""
+    import kcore
 
-    def on_train_batch_begin(self, batch, logs=None):
-        pass
+    class NoOp(kcore.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            pass
 
-    def on_train_batch_end(self, batch, logs=None):
-        pass
+        def on_train_batch_end(self, batch, logs=None):
+            pass
+
+    return NoOp()
 
 
 # -- plain numpy bound for W1 -------------------------------------------------------------
