@@ -106,8 +106,9 @@ def flush_denormals():
 
 
 def reset_thread():
-    """Turns both modes off in this thread (a thread starts with its creator's modes: a pool
-    thread started inside a step would otherwise flush for good)."""
+    """Turns both modes off in this thread. A thread starts with its creator's modes, so a
+    long-lived thread started inside a step (by a layer or a plugin, say) would otherwise
+    flush subnormals for good; call this first thing in such a thread."""
     if _libm is None:
         return
     env = _Env()
