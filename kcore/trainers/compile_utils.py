@@ -128,7 +128,10 @@ class CompileLoss:
         multi = len(names) > 1
         y_true_list = self._as_list(y_true, names) if multi else [y_true]
         y_pred_list = self._as_list(y_pred, names) if multi else [y_pred]
-        specs = _structure_by_output(self.loss, names, "loss") if multi else [self.loss]
+        # A dict is keyed by output name, also for one output ({"out": "mse"}, as Keras
+        # accepts), unless it is a serialized loss ({"class_name": ..., "config": ...}).
+        by_name = isinstance(self.loss, dict) and "class_name" not in self.loss
+        specs = _structure_by_output(self.loss, names, "loss") if multi or by_name else [self.loss]
         if self.loss_weights is None:
             weights = [None] * len(names)
         elif multi:

@@ -392,3 +392,19 @@ def test_steps_per_epoch_continues_through_the_data_as_keras():
     # epoch 3 starts a new pass.
     assert seen == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9], [0, 1], [2, 3]]
     assert history.epoch == [0, 1, 2, 3]
+
+
+def test_single_output_loss_dict_keyed_by_output_name():
+    # Keras 3.15.1 (jax): this fit logs loss 8.0 = 2 * (3 - 1)**2; a key that names no
+    # output raises at fit (Keras: "Expected keys ['out'] in loss dict").
+    inputs = kcore.Input((3,), name="x")
+    outputs = kcore.layers.Dense(1, name="out", kernel_initializer="ones")(inputs)
+    model = kcore.Model(inputs, outputs)
+    model.compile(loss={"out": "mse"}, optimizer="sgd", loss_weights={"out": 2.0})
+    history = model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0, shuffle=False)
+    assert history.history["loss"] == [pytest.approx(8.0)]
+    model.compile(loss={"bad": "mse"}, optimizer="sgd")
+    with pytest.raises(ValueError, match=r"Unknown output name\(s\) \['bad'\].*\['out'\]"):
+        model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
+    model.compile(loss={"class_name": "MeanSquaredError", "config": {}}, optimizer="sgd")
+    model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)  # a serialized loss still works
