@@ -74,12 +74,14 @@ def primitive(fn):
     def op(*args, **kwargs):
         try:
             out, vjp = fn(*[a.value if isinstance(a, Tensor) else a for a in args], **kwargs)
+            # Inside the try: a numpy function that only indexes its input (np.flip) returns
+            # a symbolic tensor unchanged instead of raising, and wrapping it raises.
+            res = _wrap(out)
         except Exception:
             res = _symbolic_fallback(op, args, kwargs)
             if res is None:
                 raise
             return res
-        res = _wrap(out)
         tapes = _recording.get()
         if tapes:
             outs = res if type(res) is tuple else (res,)
