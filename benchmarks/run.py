@@ -58,15 +58,21 @@ def _reset_peak():
         return False
 
 
-def _peak_mb():
+def _status_mb(field):
+    """A ``/proc/self/status`` field (``VmHWM``, ``VmRSS``) in MiB, or None off Linux."""
     try:
         with open("/proc/self/status") as f:
             for line in f:
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return None
+
+
+def _peak_mb():
+    peak = _status_mb("VmHWM")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if peak is None else peak
 
 
 def measure(fn):
@@ -172,14 +178,8 @@ def time_child(index, framework, quick):
 
 
 def _rss_mb():
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return float("nan")
+    rss = _status_mb("VmRSS")
+    return float("nan") if rss is None else rss
 
 
 def run_table(threads, have_torch, quick, repeats, unset_blas_vars=False):

@@ -313,7 +313,7 @@ class Optimizer:
         return buf[:like.size].reshape(like.shape)
 
     @staticmethod
-    def _blocks(variable_value, *arrays):
+    def _blocks(variable_value, gradient, *slots):
         """The arrays of one update as same-shaped blocks of at most :data:`BLOCK` elements.
 
         An update of many element-wise passes (Adam's twelve) then runs block by block: the
@@ -324,9 +324,9 @@ class Optimizer:
         non-contiguous gradient is copied first. Small arrays come back whole.
         """
         if variable_value.size <= BLOCK or not all(
-                a.flags.c_contiguous for a in (variable_value,) + arrays[1:]):
-            return [(variable_value,) + arrays]
-        flat = [a.reshape(-1) for a in (variable_value, np.ascontiguousarray(arrays[0])) + arrays[1:]]
+                a.flags.c_contiguous for a in (variable_value,) + slots):
+            return [(variable_value, gradient) + slots]
+        flat = [a.reshape(-1) for a in (variable_value, np.ascontiguousarray(gradient)) + slots]
         return [[a[start:start + BLOCK] for a in flat] for start in range(0, flat[0].size, BLOCK)]
 
     # Keras's assignment helpers, for update steps written with kcore.ops.
