@@ -17,6 +17,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from kcore.backend import config
 from kcore.backend.autodiff import primitive
+from kcore.backend.kernels import kernels
 from kcore.ops.core import convert_to_tensor
 
 __all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool",
@@ -124,6 +125,11 @@ def _col2im(cols, shape, window, strides, dilation):
     """
     nd = len(window)
     out = cols.shape[1:1 + nd]
+    compiled = kernels()
+    if compiled is not None and nd == 2 and cols.dtype.kind == "f" and (
+            cols.ndim == 6 or (cols.ndim == 7 and cols.shape[5] == 1)):
+        c6 = cols if cols.ndim == 6 else cols[:, :, :, :, :, 0]
+        return compiled.col2im2d(c6, shape[1], shape[2], *strides, *dilation).reshape(shape)
     dx = np.zeros(shape, cols.dtype)
     lead = (slice(None),) * (1 + nd)
     for offs in np.ndindex(*window):
@@ -179,6 +185,41 @@ def _patch_grads(gg, w, n, out, window):
     return dcols.transpose(order)
 
 
+def _relu_mask(y, g):
+    """``sign(y) * g`` (``y >= 0``): in one compiled pass when the kernels are available."""
+    compiled = kernels()
+    if compiled is not None and y.shape == g.shape and y.dtype == g.dtype and y.flags.c_contiguous:
+        return compiled.sign_times(y.reshape(-1), np.ascontiguousarray(g).reshape(-1)).reshape(
+            y.shape)
+    mask = np.sign(y)
+    mask *= g
+    return mask
+
+
+#: Patch-gradient floats per chunk of ``_input_grad_2d`` (512 KiB of float32: cache-sized).
+_CHUNK = 1 << 17
+
+
+def _input_grad_2d(compiled, gg, w, shape, out, window, strides, dilation):
+    """The padded input's gradient ``shape`` of a 2D convolution, a few samples at a time.
+
+    For each chunk of samples, one GEMM ``gg @ w.T`` gives their patch gradients (position
+    by position) and the compiled col2im adds them up at once, while they are in cache;
+    ``_patch_grads`` + ``_col2im`` materialise every sample's patch gradients first. Same
+    products, same order of additions (tested equal).
+    """
+    n, per_sample = shape[0], int(np.prod(out))
+    step = max(1, _CHUNK // (per_sample * w.shape[0]))
+    dxp = np.empty(shape, gg.dtype)
+    for start in range(0, n, step):
+        stop = min(start + step, n)
+        cols = np.matmul(gg[start * per_sample:stop * per_sample], w.T)
+        dxp[start:stop] = compiled.col2im2d(
+            cols.reshape((stop - start,) + out + window + shape[-1:]), shape[1], shape[2],
+            *strides, *dilation)
+    return dxp
+
+
 def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=None,
                   relu=False):
     """Channels-last grouped convolution as one batched GEMM; returns ``(out, vjp)``.
@@ -215,10 +256,8 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
     def vjp(g, needs=(True, True, True)):
         g = _last(g, data_format)
         if relu:
-            # g * (y > 0) in one pass: y >= 0, so sign(y) is the 0/1 mask.
-            mask = np.sign(y)
-            mask *= g
-            g = mask
+            # g * (y > 0): y >= 0, so sign(y) is the 0/1 mask.
+            g = _relu_mask(y, g)
         dkernel = dbias = None
         gg = np.moveaxis(g.reshape(m, groups, fg), 1, 0)
         if needs[1] or (fold_bias and needs[2]):
@@ -231,8 +270,13 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
             dbias = g.reshape(-1, f).sum(axis=0)
         if not needs[0]:  # e.g. the first layer on a data batch: skip col2im
             return None, dkernel, dbias
-        dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),
-                      window, strides, dilation)
+        compiled = kernels()
+        if compiled is not None and groups == 1 and nd == 2 and x.dtype.kind == "f":
+            dxp = _input_grad_2d(compiled, gg[0], w[0], xp.shape, out, window, strides,
+                                 dilation)
+        else:
+            dxp = _col2im(_patch_grads(gg, w, n, out, window), xp.shape[:-1] + (groups, cg),
+                          window, strides, dilation)
         dx = _pad(dxp.reshape(xp.shape), tuple((-l, -r) for l, r in pads))
         return _first(dx, data_format), dkernel, dbias
 
@@ -523,11 +567,26 @@ def _max_pool_tiles(x, tiles, data_format):
     return _first(out, data_format), vjp
 
 
+def _max_pool2d_compiled(compiled, x, pool_size, data_format):
+    """``_max_pool_tiles`` for 2D windows in one compiled pass each way (same numbers)."""
+    kh, kw = pool_size
+    out = compiled.max_pool2d(x, kh, kw)
+
+    def vjp(g):
+        g = np.ascontiguousarray(_last(g, data_format), x.dtype)
+        return (_first(compiled.max_pool2d_grad(x, out, g, kh, kw), data_format),)
+
+    return _first(out, data_format), vjp
+
+
 @primitive
 def _max_pool(x, pool_size, strides, pads, data_format):
     x = _last(x, data_format)
     nd, kvol = len(pool_size), int(np.prod(pool_size))
     tiles = _tiles(x, pool_size, strides, pads)
+    compiled = kernels()
+    if tiles is not None and compiled is not None and nd == 2 and x.dtype.kind == "f":
+        return _max_pool2d_compiled(compiled, np.ascontiguousarray(x), pool_size, data_format)
     if tiles is not None:
         return _max_pool_tiles(x, tiles, data_format)
     xp = _pad(x, pads, _lowest(x.dtype))

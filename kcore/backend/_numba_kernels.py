@@ -1,0 +1,99 @@
+"""The numba kernels behind :mod:`kcore.backend.kernels` (imported only through it).
+
+Each kernel computes exactly what the numpy code it replaces computes, element by element in
+the same floating-point operations, so the two paths agree bit for bit.
+"""
+
+import numpy as np
+from numba import njit
+
+_JIT = {"nogil": True, "cache": True}
+
+
+@njit(**_JIT)
+def max_pool2d(x, kh, kw):
+    """Max pooling of ``x (N, H, W, C)`` over non-overlapping ``kh x kw`` windows.
+
+    A NaN in a window makes its maximum NaN (as ``np.maximum``). Rows and columns that do
+    not fill a whole window are left out (``padding="valid"``).
+    """
+    n, h, w, c = x.shape
+    o1, o2 = h // kh, w // kw
+    out = np.empty((n, o1, o2, c), x.dtype)
+    for b in range(n):
+        for i in range(o1):
+            for j in range(o2):
+                for ch in range(c):
+                    out[b, i, j, ch] = x[b, i * kh, j * kw, ch]
+                for cell in range(1, kh * kw):
+                    r, s = i * kh + cell // kw, j * kw + cell % kw
+                    for ch in range(c):
+                        v, m = x[b, r, s, ch], out[b, i, j, ch]
+                        # m stays once NaN (v > NaN and v != v are both False)
+                        out[b, i, j, ch] = v if (v > m or v != v) else m
+    return out
+
+
+@njit(**_JIT)
+def max_pool2d_grad(x, out, g, kh, kw):
+    """Gradient of :func:`max_pool2d`: each window's ``g`` goes to its FIRST maximum.
+
+    "First" in row-major window order; a window whose maximum is NaN sends nothing back (no
+    cell equals NaN). Cells outside every window get zero.
+    """
+    n, h, w, c = x.shape
+    o1, o2 = out.shape[1], out.shape[2]
+    cells = kh * kw
+    dx = np.empty_like(x)
+    first = np.empty(c, np.int64)
+    for b in range(n):
+        for i in range(o1):
+            for j in range(o2):
+                for ch in range(c):
+                    first[ch] = cells  # no cell
+                for cell in range(cells - 1, -1, -1):  # the lowest matching cell wins
+                    r, s = i * kh + cell // kw, j * kw + cell % kw
+                    for ch in range(c):
+                        first[ch] = cell if x[b, r, s, ch] == out[b, i, j, ch] else first[ch]
+                for cell in range(cells):
+                    r, s = i * kh + cell // kw, j * kw + cell % kw
+                    for ch in range(c):
+                        dx[b, r, s, ch] = g[b, i, j, ch] if first[ch] == cell else 0
+        for r in range(h):
+            for s in range(w):
+                if r >= o1 * kh or s >= o2 * kw:
+                    for ch in range(c):
+                        dx[b, r, s, ch] = 0
+    return dx
+
+
+@njit(**_JIT)
+def sign_times(y, g):
+    """``np.sign(y) * g`` in one pass (the ReLU mask applied to a gradient), 1-D arrays."""
+    out = np.empty_like(g)
+    one, zero = y.dtype.type(1), y.dtype.type(0)
+    for i in range(y.size):
+        v = y[i]
+        # np.sign: 1, -1, +0 for both zeros, NaN for NaN
+        out[i] = (one if v > 0 else (-one if v < 0 else (zero if v == 0 else v))) * g[i]
+    return out
+
+
+@njit(**_JIT)
+def col2im2d(cols, h, w, s1, s2, d1, d2):
+    """``_col2im`` for 2D windows: ``cols (N, o1, o2, k1, k2, C)`` added into zeros
+    ``(N, h, w, C)``. Each input cell receives its window cells' values in the same order as
+    the numpy code (kernel offset by offset, onto zero), so the sums round the same way.
+    """
+    n, o1, o2, k1, k2, c = cols.shape
+    dx = np.zeros((n, h, w, c), cols.dtype)
+    for b in range(n):  # one sample's slab at a time stays in cache through the offsets
+        for di in range(k1):
+            for dj in range(k2):
+                for i in range(o1):
+                    r = i * s1 + di * d1
+                    for j in range(o2):
+                        q = j * s2 + dj * d2
+                        for ch in range(c):
+                            dx[b, r, q, ch] += cols[b, i, j, di, dj, ch]
+    return dx
