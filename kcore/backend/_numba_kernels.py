@@ -97,3 +97,50 @@ def col2im2d(cols, h, w, s1, s2, d1, d2):
                         for ch in range(c):
                             dx[b, r, q, ch] += cols[b, i, j, di, dj, ch]
     return dx
+
+
+@njit(**_JIT)
+def lstm_step_grad(a, tc, c_prev, dh, dc, gy, dz, dc_next):
+    """The element-wise part of one backward step of the tanh/sigmoid LSTM, in one pass.
+
+    Layout of ``recurrent._lstm_tanh_sigmoid``: ``a (4u, B)`` holds the gate activations in
+    the order i, f, o (sigmoids) and g (tanh); ``tc = tanh(c_t)``, ``c_prev = c_{t-1}``,
+    ``dh``/``dc`` the incoming gradients (``gy``, this step's output gradient, is added to
+    ``dh`` in place first unless it is empty). Writes the pre-activation gradients ``dz
+    (4u, B)`` and ``dc_next = dc_total * f``; every value is computed with the same
+    operations in the same order as the numpy loop.
+    """
+    u, batch = dh.shape
+    add_gy = gy.shape[0] > 0
+    one = a.dtype.type(1)
+    for j in range(u):
+        for b in range(batch):
+            if add_gy:
+                dh[j, b] = dh[j, b] + gy[j, b]
+            h = dh[j, b]
+            i, f, o, g = a[j, b], a[u + j, b], a[2 * u + j, b], a[3 * u + j, b]
+            t = tc[j, b]
+            dct = (one - t * t) * (h * o) + dc[j, b]
+            dz[j, b] = (dct * g) * ((one - i) * i)
+            dz[u + j, b] = (dct * c_prev[j, b]) * ((one - f) * f)
+            dz[2 * u + j, b] = (h * t) * ((one - o) * o)
+            dz[3 * u + j, b] = dct * ((one - g * g) * i)
+            dc_next[j, b] = dct * f
+
+
+@njit(**_JIT)
+def lstm_step_cell(a, c_prev, c):
+    """The middle of one forward step of the tanh/sigmoid LSTM, in one pass.
+
+    ``a (4u, B)`` holds ``tanh`` of the gate pre-activations (i, f, o halved, then g), as
+    ``recurrent._lstm_tanh_sigmoid`` lays them out: the first three blocks become the
+    sigmoids ``0.5 * a + 0.5`` in place, and ``c = f * c_prev + i * g`` is written.
+    """
+    u, batch = c.shape
+    half = a.dtype.type(0.5)
+    for j in range(3 * u):
+        for b in range(batch):
+            a[j, b] = a[j, b] * half + half
+    for j in range(u):
+        for b in range(batch):
+            c[j, b] = a[u + j, b] * c_prev[j, b] + a[j, b] * a[3 * u + j, b]

@@ -28,6 +28,7 @@ step-by-step loop of ``kcore.ops`` for any other activation.
 import numpy as np
 
 from kcore.backend.autodiff import is_recording, primitive
+from kcore.backend.kernels import kernels
 
 __all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence"]
 
@@ -372,18 +373,22 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
     outs = _Outputs(T, u, B, dtype, return_sequences, zero_output) if M is not None else None
     rec = np.empty((4 * u, B), dtype)
     ig = np.empty((u, B), dtype)
+    compiled = kernels()
     for t in range(T):
         a = A[t]
         np.matmul(Ub, H[t], out=rec)
         a += rec
         np.tanh(a, out=a)
-        s = a[:3 * u]
-        s *= 0.5
-        s += 0.5
         c, h, tc = C[t + 1], H[t + 1, :u], TC[t if save else 0]
-        np.multiply(a[u:2 * u], C[t], out=c)
-        np.multiply(a[:u], a[3 * u:], out=ig)
-        c += ig
+        if compiled is not None:  # the same arithmetic in one compiled pass
+            compiled.lstm_step_cell(a, C[t], c)
+        else:
+            s = a[:3 * u]
+            s *= 0.5
+            s += 0.5
+            np.multiply(a[u:2 * u], C[t], out=c)
+            np.multiply(a[:u], a[3 * u:], out=ig)
+            c += ig
         np.tanh(c, out=tc)
         np.multiply(a[2 * u:3 * u], tc, out=h)
         if outs is not None:
@@ -418,8 +423,17 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
         dho, dct = np.empty((u, B), dtype), np.empty((u, B), dtype)
         ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
         dh_next, dc_next = np.empty((u, B), dtype), np.empty((u, B), dtype)
+        compiled = None if masked else kernels()
+        no_gy = np.empty((0, B), dtype)
         for t in range(T - 1, -1, -1):
             a, tc, dz = A[t], TC[t], dZ[t]
+            if compiled is not None:  # the same arithmetic in one compiled pass
+                compiled.lstm_step_grad(a, tc, C[t], dh, dc,
+                                        no_gy if g_seq is None else g_seq[t], dz, dc_next)
+                np.matmul(Up, dz, out=dh_next)
+                dh, dh_next = dh_next, dh
+                dc, dc_next = dc_next, dc
+                continue
             if masked:
                 gy_t = dy if g_seq is None else dy + g_seq[t]
                 dh_new, dc_new, dh_skip, dc_skip, dy = _masked_split(M[t], dh, dc, gy_t,

@@ -164,3 +164,31 @@ def test_env_switch_and_lazy_import():
             "print('numba' in sys.modules, kernels.status(), 'numba' in sys.modules)")
     assert _child(code) == "False numba True"           # numba imported on first use only
     assert _child(code, KCORE_NUMBA="0") == "False numpy False"
+
+
+@pytest.mark.parametrize("kw", [
+    {}, {"return_sequences": False}, {"go_backwards": True},
+    {"mask": True}, {"mask": True, "return_sequences": False},
+])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_lstm(kw, dtype):
+    """The tanh/sigmoid LSTM's fused step kernels (forward cell update, backward step)."""
+    from kcore.ops import recurrent
+
+    rng = np.random.default_rng(3)
+    B, T, n, u = 5, 7, 4, 6
+    x, h0, c0 = (rng.standard_normal(s).astype(dtype) for s in ((B, T, n), (B, u), (B, u)))
+    k, r = ((rng.standard_normal(s) * 0.5).astype(dtype) for s in ((n, 4 * u), (u, 4 * u)))
+    b = (rng.standard_normal(4 * u) * 0.3).astype(dtype)
+    kw = dict(kw)
+    if kw.pop("mask", False):
+        mask = rng.random((B, T)) > 0.3
+        mask[0, :3] = False
+        kw["mask"] = mask
+
+    def fn(*v):
+        y, h, c = recurrent.lstm_sequence(*v, **kw)
+        return ops.concatenate([ops.reshape(y, (B, -1)), h, c * 0.5], axis=1)
+
+    compiled, reference = _both_paths(fn, x, h0, c0, k, r, b)
+    _assert_identical(compiled, reference)
