@@ -7,7 +7,9 @@ the same floating-point operations, so the two paths agree bit for bit.
 import numpy as np
 from numba import njit
 
-_JIT = {"nogil": True, "cache": True}
+# error_model="numpy": a division by zero gives inf or NaN as in numpy, instead of raising
+# (which would also keep LLVM from vectorising the loops).
+_JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
 
 
 @njit(**_JIT)
@@ -144,3 +146,21 @@ def lstm_step_cell(a, c_prev, c):
     for j in range(u):
         for b in range(batch):
             c[j, b] = a[u + j, b] * c_prev[j, b] + a[j, b] * a[3 * u + j, b]
+
+
+@njit(**_JIT)
+def adam_update(w, g, m, v, one_minus_b1, one_minus_b2, eps, alpha):
+    """Adam's update of ``w`` and its moments ``m``, ``v`` in place, in one pass (1-D arrays).
+
+    The operations and their order are ``optimizers.Adam.update_step``'s numpy passes;
+    the scalars come in the arrays' dtype, as numpy casts Python floats there.
+    """
+    cast = w.dtype.type
+    for k in range(w.size):
+        gk = g[k]
+        mk = m[k] + (gk - m[k]) * one_minus_b1
+        vk = v[k] + (gk * gk - v[k]) * one_minus_b2
+        m[k] = mk
+        v[k] = vk
+        # numba's sqrt of a float32 is a float64: rounding it back gives the float32 sqrt
+        w[k] = w[k] - (mk / (cast(np.sqrt(vk)) + eps)) * alpha

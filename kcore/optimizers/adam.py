@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 
+from kcore.backend.kernels import kernels
 from kcore.optimizers.base import Optimizer
 
 
@@ -72,6 +73,14 @@ class Adam(Optimizer):
                  / (1 - float(cast(b1)) ** t))
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
         one_minus_b1, one_minus_b2, eps = 1 - b1, 1 - b2, float(self.epsilon)
+        compiled = kernels()
+        if (compiled is not None and v_hat is None and g.dtype == w.dtype
+                and all(a.flags.c_contiguous for a in (w, m, v))):
+            # the same passes fused into one compiled loop (same numbers)
+            compiled.adam_update(w.reshape(-1), np.ascontiguousarray(g).reshape(-1),
+                                 m.reshape(-1), v.reshape(-1), cast(one_minus_b1),
+                                 cast(one_minus_b2), cast(eps), cast(alpha))
+            return
         for w, g, m, v, *v_hat in self._blocks(w, g, m, v, *([] if v_hat is None else [v_hat])):
             tmp = self._scratch(w)
             np.subtract(g, m, out=tmp)

@@ -192,3 +192,36 @@ def test_lstm(kw, dtype):
 
     compiled, reference = _both_paths(fn, x, h0, c0, k, r, b)
     _assert_identical(compiled, reference)
+
+
+@pytest.mark.parametrize("case", ["float32", "float64", "strided_gradient", "amsgrad", "adamw",
+                                  "small"])
+def test_adam(case):
+    """Adam's fused update: weights and both moments equal to the numpy passes' after steps
+    whose gradients have exact zeros (the moments decay) and large values."""
+    import kcore
+
+    dtype = np.float64 if case == "float64" else np.float32
+    shape = (3, 5) if case == "small" else (300, 257)   # more than one numpy block
+
+    def run():
+        rng = np.random.default_rng(4)
+        v = kcore.Variable(rng.standard_normal(shape).astype(dtype))
+        if case == "adamw":
+            opt = kcore.optimizers.AdamW(learning_rate=3e-3, weight_decay=0.01)
+        else:
+            opt = kcore.optimizers.Adam(learning_rate=3e-3, amsgrad=case == "amsgrad")
+        for step in range(4):
+            g = rng.standard_normal((shape[1], shape[0]) if case == "strided_gradient"
+                                    else shape).astype(dtype)
+            g = g.T if case == "strided_gradient" else g
+            g[: shape[0] // 3] = 0
+            g[-1] *= 1e4
+            opt.apply([g], [v])
+        return [np.asarray(v.value)] + [np.asarray(s.value) for s in opt.variables[2:]]
+
+    compiled = run()
+    with kernels.numpy_only():
+        reference = run()
+    assert len(compiled) >= 3
+    _assert_identical(compiled, reference)
