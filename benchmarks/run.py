@@ -303,7 +303,18 @@ def _kcore_status():
         from kcore.backend import floating_point
     except ImportError:
         return f"malloc tuning {_malloc_status()}, no subnormal flushing (kcore before it)"
-    return f"malloc tuning {_malloc_status()}, subnormal flushing {floating_point.status}"
+    return (f"malloc tuning {_malloc_status()}, subnormal flushing {floating_point.status}, "
+            f"{_kernels_status()}")
+
+
+def _kernels_status():
+    try:
+        from kcore.backend import kernels
+    except ImportError:
+        return "no compiled kernels (kcore before them)"
+    if kernels.status() == "numpy":
+        return "numpy code only (numba not installed, or KCORE_NUMBA=0)"
+    return f"compiled kernels: numba {sys.modules['numba'].__version__}"
 
 
 def _malloc_status():
@@ -325,6 +336,9 @@ def main(argv=None):
                         help="do not rerun with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset")
     parser.add_argument("--extras", action="store_true",
                         help="also the numpy-bound and callback-overhead rows (1 thread)")
+    parser.add_argument("--numpy-only", action="store_true",
+                        help="kcore without its compiled kernels (KCORE_NUMBA=0), as installed "
+                             "without the [fast] extra")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--time-child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -332,6 +346,8 @@ def main(argv=None):
     if args.time_child:
         time_child(int(args.time_child[0]), args.time_child[1], args.quick)
         return None
+    if args.numpy_only:
+        os.environ["KCORE_NUMBA"] = "0"  # read by every kcore child
     try:
         import torch  # noqa: F401
 
