@@ -467,12 +467,16 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
                 dc_next += dc_skip
             dh, dh_next = dh_next, dh
             dc, dc_next = dc_next, dc
-        dX = np.matmul(np.ascontiguousarray(W[:, perm], dtype=dtype), dZ)     # (T, n, B)
+        # The weight and input gradients sum over every (sample, step): three GEMMs on the
+        # gate gradients laid out (4u, B * T), which matches x's own (B, T, n) layout.
+        dZb = np.ascontiguousarray(dZ.transpose(1, 2, 0)).reshape(4 * u, B * T)
+        xs = x.astype(dtype, copy=False)
+        xs = np.ascontiguousarray(xs[:, ::-1] if go_backwards else xs).reshape(B * T, n)
+        dx = np.matmul(dZb.T, np.ascontiguousarray(W[:, perm].T, dtype=dtype)).reshape(B, T, n)
         if go_backwards:
-            dX = dX[::-1]
-        dx = np.ascontiguousarray(dX.transpose(2, 0, 1))
-        dWT = np.matmul(dZ, Xv.transpose(0, 2, 1)).sum(axis=0)              # (4u, n)
-        dUb = np.matmul(dZ, H[:T].transpose(0, 2, 1)).sum(axis=0)           # (4u, u + 1)
+            dx = np.ascontiguousarray(dx[:, ::-1])
+        dWT = dZb @ xs                                                       # (4u, n)
+        dUb = dZb @ np.ascontiguousarray(H[:T].transpose(2, 0, 1)).reshape(B * T, u + 1)
         d_kernel = np.empty((n, 4 * u), dtype)
         d_kernel[:, perm] = dWT.T
         d_rec = np.empty((u, 4 * u), dtype)
