@@ -164,3 +164,45 @@ def adam_update(w, g, m, v, one_minus_b1, one_minus_b2, eps, alpha):
         v[k] = vk
         # numba's sqrt of a float32 is a float64: rounding it back gives the float32 sqrt
         w[k] = w[k] - (mk / (cast(np.sqrt(vk)) + eps)) * alpha
+
+
+@njit(**_JIT)
+def gather_rows_grad(ids, rows, n):
+    """Gradient of gathering rows ``ids`` (in ``[0, n)``) of an ``(n, D)`` table.
+
+    The numpy code (``ops.shape._take``) sorts the ids stably and sums each run of equal
+    ids by a pairwise tree: at step ``s = 1, 2, 4, ...`` the row of rank ``r`` (a multiple
+    of ``2s``) within the run adds the row of rank ``r + s``. The same sums in the same
+    tree here, with a counting sort, so the result is bit-identical.
+    """
+    count = np.zeros(n + 1, np.int64)
+    for i in range(ids.size):
+        count[ids[i] + 1] += 1
+    for k in range(n):
+        count[k + 1] += count[k]            # count[k]: first position of id k once sorted
+    order = np.empty(ids.size, np.int64)
+    fill = count[:n].copy()
+    for i in range(ids.size):               # stable: occurrences keep their order
+        order[fill[ids[i]]] = i
+        fill[ids[i]] += 1
+    width = rows.shape[1]
+    grad = np.zeros((n, width), rows.dtype)
+    longest = 0
+    for k in range(n):
+        longest = max(longest, count[k + 1] - count[k])
+    run = np.empty((longest, width), rows.dtype)
+    for k in range(n):
+        start, size = count[k], count[k + 1] - count[k]
+        if size == 1:
+            grad[k] = rows[order[start]]
+        elif size > 1:
+            for r in range(size):
+                run[r] = rows[order[start + r]]
+            step = 1
+            while step < size:
+                for r in range(0, size - step, 2 * step):
+                    for j in range(width):
+                        run[r, j] = run[r, j] + run[r + step, j]
+                step *= 2
+            grad[k] = run[0]
+    return grad

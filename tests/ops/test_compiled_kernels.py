@@ -225,3 +225,20 @@ def test_adam(case):
         reference = run()
     assert len(compiled) >= 3
     _assert_identical(compiled, reference)
+
+
+@pytest.mark.parametrize("ids_shape,vocab,dtype", [
+    ((64, 100), 50, np.float32),     # long runs of repeated ids
+    ((7, 5), 1000, np.float32),      # mostly single occurrences, most rows untouched
+    ((300,), 3, np.float64),         # one id repeated ~100 times (a deep tree)
+    ((4, 6), 10, np.float32),        # negative ids
+])
+def test_gather_rows_gradient(ids_shape, vocab, dtype):
+    """The embedding gradient: the compiled counting sort + pairwise tree per id."""
+    rng = np.random.default_rng(5)
+    table = rng.standard_normal((vocab, 8)).astype(dtype)
+    ids = rng.integers(0, vocab, ids_shape)
+    if vocab == 10:
+        ids = ids - vocab * (rng.random(ids_shape) > 0.5)
+    compiled, reference = _both_paths(lambda t: ops.take(t, ids, axis=0), table)
+    _assert_identical(compiled, reference)
