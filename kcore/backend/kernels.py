@@ -25,6 +25,8 @@ import importlib
 import os
 import threading
 
+import numpy as np
+
 _numpy_only = contextvars.ContextVar("kcore_numpy_only", default=False)
 _lock = threading.Lock()
 _module = None  # None: not tried yet; False: unavailable or disabled; else the kernels
@@ -49,6 +51,17 @@ def kernels():
             if _module is None:
                 _module = _load()
     return _module or None
+
+
+#: The dtypes the kernels are compiled for; other dtypes (float16, ints) stay on numpy.
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def kernels_for(*dtypes):
+    """:func:`kernels` when every one of ``dtypes`` is in :data:`DTYPES`, else None."""
+    if not all(np.dtype(d) in DTYPES for d in dtypes):
+        return None
+    return kernels()
 
 
 def status():

@@ -17,7 +17,7 @@ from numpy.lib.stride_tricks import as_strided
 
 from kcore.backend import config
 from kcore.backend.autodiff import primitive
-from kcore.backend.kernels import kernels
+from kcore.backend.kernels import kernels_for
 from kcore.ops.core import convert_to_tensor
 
 __all__ = ["average_pool", "conv", "conv_transpose", "depthwise_conv", "max_pool",
@@ -125,8 +125,8 @@ def _col2im(cols, shape, window, strides, dilation):
     """
     nd = len(window)
     out = cols.shape[1:1 + nd]
-    compiled = kernels()
-    if compiled is not None and nd == 2 and cols.dtype.kind == "f" and (
+    compiled = kernels_for(cols.dtype)
+    if compiled is not None and nd == 2 and (
             cols.ndim == 6 or (cols.ndim == 7 and cols.shape[5] == 1)):
         c6 = cols if cols.ndim == 6 else cols[:, :, :, :, :, 0]
         return compiled.col2im2d(c6, shape[1], shape[2], *strides, *dilation).reshape(shape)
@@ -187,7 +187,7 @@ def _patch_grads(gg, w, n, out, window):
 
 def _relu_mask(y, g):
     """``sign(y) * g`` (``y >= 0``): in one compiled pass when the kernels are available."""
-    compiled = kernels()
+    compiled = kernels_for(y.dtype, g.dtype)
     if compiled is not None and y.shape == g.shape and y.dtype == g.dtype and y.flags.c_contiguous:
         return compiled.sign_times(y.reshape(-1), np.ascontiguousarray(g).reshape(-1)).reshape(
             y.shape)
@@ -270,8 +270,8 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
             dbias = g.reshape(-1, f).sum(axis=0)
         if not needs[0]:  # e.g. the first layer on a data batch: skip col2im
             return None, dkernel, dbias
-        compiled = kernels()
-        if compiled is not None and groups == 1 and nd == 2 and x.dtype.kind == "f":
+        compiled = kernels_for(gg.dtype, w.dtype)
+        if compiled is not None and groups == 1 and nd == 2 and gg.dtype == w.dtype:
             dxp = _input_grad_2d(compiled, gg[0], w[0], xp.shape, out, window, strides,
                                  dilation)
         else:
@@ -584,8 +584,8 @@ def _max_pool(x, pool_size, strides, pads, data_format):
     x = _last(x, data_format)
     nd, kvol = len(pool_size), int(np.prod(pool_size))
     tiles = _tiles(x, pool_size, strides, pads)
-    compiled = kernels()
-    if tiles is not None and compiled is not None and nd == 2 and x.dtype.kind == "f":
+    compiled = kernels_for(x.dtype)
+    if tiles is not None and compiled is not None and nd == 2:
         return _max_pool2d_compiled(compiled, np.ascontiguousarray(x), pool_size, data_format)
     if tiles is not None:
         return _max_pool_tiles(x, tiles, data_format)

@@ -28,7 +28,7 @@ step-by-step loop of ``kcore.ops`` for any other activation.
 import numpy as np
 
 from kcore.backend.autodiff import is_recording, primitive
-from kcore.backend.kernels import kernels
+from kcore.backend.kernels import kernels_for
 
 __all__ = ["lstm_sequence", "gru_sequence", "simple_rnn_sequence"]
 
@@ -373,7 +373,7 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
     outs = _Outputs(T, u, B, dtype, return_sequences, zero_output) if M is not None else None
     rec = np.empty((4 * u, B), dtype)
     ig = np.empty((u, B), dtype)
-    compiled = kernels()
+    compiled = kernels_for(dtype)
     for t in range(T):
         a = A[t]
         np.matmul(Ub, H[t], out=rec)
@@ -423,7 +423,7 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
         dho, dct = np.empty((u, B), dtype), np.empty((u, B), dtype)
         ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
         dh_next, dc_next = np.empty((u, B), dtype), np.empty((u, B), dtype)
-        compiled = None if masked else kernels()
+        compiled = None if masked else kernels_for(dtype)
         no_gy = np.empty((0, B), dtype)
         for t in range(T - 1, -1, -1):
             a, tc, dz = A[t], TC[t], dZ[t]

@@ -5,7 +5,7 @@ import builtins
 import numpy as np
 
 from kcore.backend.autodiff import nondifferentiable, primitive
-from kcore.backend.kernels import kernels
+from kcore.backend.kernels import kernels_for
 from kcore.backend.tensor import Tensor
 from kcore.ops.core import as_array
 
@@ -243,8 +243,8 @@ def _take(x, indices, axis):
             n = x.shape[0]
             flat = idx.reshape(-1)
             flat = np.where(flat < 0, flat + n, flat)
-            compiled = kernels()
-            if compiled is not None and g.dtype.kind == "f":  # the same sums, compiled
+            compiled = kernels_for(g.dtype)
+            if compiled is not None:  # the same sums, compiled
                 rows = np.ascontiguousarray(g).reshape(flat.size, -1)
                 return compiled.gather_rows_grad(flat, rows, n).reshape(x.shape), None
             order = np.argsort(flat, kind="stable")

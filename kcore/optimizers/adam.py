@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 
-from kcore.backend.kernels import kernels
+from kcore.backend.kernels import kernels_for
 from kcore.optimizers.base import Optimizer
 
 
@@ -73,7 +73,7 @@ class Adam(Optimizer):
                  / (1 - float(cast(b1)) ** t))
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
         one_minus_b1, one_minus_b2, eps = 1 - b1, 1 - b2, float(self.epsilon)
-        compiled = kernels()
+        compiled = kernels_for(w.dtype)
         if (compiled is not None and v_hat is None and g.dtype == w.dtype
                 and all(a.flags.c_contiguous for a in (w, m, v))):
             # the same passes fused into one compiled loop (same numbers)

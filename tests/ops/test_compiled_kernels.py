@@ -26,7 +26,7 @@ pytest.importorskip("numba")
 
 def _values_and_grads(fn, *arrays):
     """``fn(*arrays)`` and the gradients of ``sum(fn * cotangent)`` w.r.t. every array."""
-    variables = [Variable(a) for a in arrays]
+    variables = [Variable(a, dtype=a.dtype.name) for a in arrays]
     with GradientTape() as tape:
         for v in variables:
             tape.watch(v)
@@ -242,3 +242,23 @@ def test_gather_rows_gradient(ids_shape, vocab, dtype):
         ids = ids - vocab * (rng.random(ids_shape) > 0.5)
     compiled, reference = _both_paths(lambda t: ops.take(t, ids, axis=0), table)
     _assert_identical(compiled, reference)
+
+
+def test_other_dtypes_stay_on_numpy():
+    """float16 has no kernels: every op that has one still works on it (numpy code)."""
+    import kcore
+
+    assert kernels.kernels_for(np.float16) is None
+    assert kernels.kernels_for(np.float32, np.float64) is not None
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((2, 6, 6, 3)).astype(np.float16)
+    k = rng.standard_normal((3, 3, 3, 4)).astype(np.float16)
+    for fn, args in [(lambda v: ops.max_pool(v, 2), (x,)),
+                     (lambda v, w: ops.conv(v, w), (x, k)),
+                     (lambda t: ops.take(t, np.array([0, 2, 2]), axis=0), (x[0, 0],))]:
+        compiled, reference = _both_paths(fn, *args)
+        _assert_identical(compiled, reference)
+        assert compiled[0].dtype == np.float16
+    v = kcore.Variable(np.ones((3, 4), np.float16), dtype="float16")
+    kcore.optimizers.Adam().apply([np.ones((3, 4), np.float16)], [v])
+    assert v.value.dtype == np.float16 and (v.value < 1).all()
