@@ -25,6 +25,8 @@ musl), where :func:`tune` does nothing.
 
 import os
 
+from kcore.backend.switches import switched_off
+
 #: mallopt parameter numbers, from glibc's <malloc.h>.
 M_TRIM_THRESHOLD = -1
 M_TOP_PAD = -2
@@ -64,7 +66,7 @@ def tune(environ=None):
     """
     global status
     env = os.environ if environ is None else environ
-    if env.get("KCORE_MALLOPT", "1").strip().lower() in ("0", "false", "no", "off"):
+    if switched_off("KCORE_MALLOPT", env):
         status = "disabled"
         return status
     if any(name in env for name in _USER_VARIABLES) or "glibc.malloc" in env.get("GLIBC_TUNABLES", ""):

@@ -24,6 +24,8 @@ import os
 import platform
 import sys
 
+from kcore.backend.switches import switched_off
+
 #: MXCSR bits: flush-to-zero (results) and denormals-are-zero (inputs).
 _BOTH = 0x8000 | 0x0040
 
@@ -35,7 +37,7 @@ _Env = None
 
 def _load(environ):
     global status, _libm, _Env
-    if environ.get("KCORE_FLUSH_DENORMALS", "1").strip().lower() in ("0", "false", "no", "off"):
+    if switched_off("KCORE_FLUSH_DENORMALS", environ):
         status = "disabled"
         return
     if not (sys.platform.startswith("linux") and platform.machine() in ("x86_64", "AMD64")):

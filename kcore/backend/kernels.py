@@ -22,10 +22,11 @@ next to the module or in its user cache directory). ``import kcore`` never impor
 import contextlib
 import contextvars
 import importlib
-import os
 import threading
 
 import numpy as np
+
+from kcore.backend.switches import switched_off
 
 _numpy_only = contextvars.ContextVar("kcore_numpy_only", default=False)
 _lock = threading.Lock()
@@ -33,7 +34,7 @@ _module = None  # None: not tried yet; False: unavailable or disabled; else the 
 
 
 def _load():
-    if os.environ.get("KCORE_NUMBA", "1").strip().lower() in ("0", "false", "no", "off"):
+    if switched_off("KCORE_NUMBA"):
         return False
     try:
         return importlib.import_module("kcore.backend._numba_kernels")
