@@ -13,59 +13,62 @@ _JIT = {"nogil": True, "cache": True, "error_model": "numpy"}
 
 
 @njit(**_JIT)
-def max_pool2d(x, kh, kw):
+def max_pool2d(x, kh, kw, out, first):
     """Max pooling of ``x (N, H, W, C)`` over non-overlapping ``kh x kw`` windows.
 
-    A NaN in a window makes its maximum NaN (as ``np.maximum``). Rows and columns that do
+    Writes ``out (N, H // kh, W // kw, C)`` and, in ``first`` (same shape and dtype as
+    ``out``), the number of each window's FIRST maximum cell in row-major window order, or
+    ``kh * kw`` when the maximum is NaN: a NaN in a window makes its maximum NaN (as
+    ``np.maximum``), and no cell equals NaN, so such a window sends no gradient back. The
+    cell numbers are small integers, exact as floats; an array of the same width as ``x``
+    keeps the loop vectorised (a uint8 one made it 40% slower). Rows and columns that do
     not fill a whole window are left out (``padding="valid"``).
-    """
-    n, h, w, c = x.shape
-    o1, o2 = h // kh, w // kw
-    out = np.empty((n, o1, o2, c), x.dtype)
-    for b in range(n):
-        for i in range(o1):
-            for j in range(o2):
-                for ch in range(c):
-                    out[b, i, j, ch] = x[b, i * kh, j * kw, ch]
-                for cell in range(1, kh * kw):
-                    r, s = i * kh + cell // kw, j * kw + cell % kw
-                    for ch in range(c):
-                        v, m = x[b, r, s, ch], out[b, i, j, ch]
-                        # m stays once NaN (v > NaN and v != v are both False)
-                        out[b, i, j, ch] = v if (v > m or v != v) else m
-    return out
-
-
-@njit(**_JIT)
-def max_pool2d_grad(x, out, g, kh, kw):
-    """Gradient of :func:`max_pool2d`: each window's ``g`` goes to its FIRST maximum.
-
-    "First" in row-major window order; a window whose maximum is NaN sends nothing back (no
-    cell equals NaN). Cells outside every window get zero.
     """
     n, h, w, c = x.shape
     o1, o2 = out.shape[1], out.shape[2]
     cells = kh * kw
-    dx = np.empty_like(x)
-    first = np.empty(c, np.int64)
+    none = x.dtype.type(cells)
     for b in range(n):
         for i in range(o1):
             for j in range(o2):
+                o, f = out[b, i, j], first[b, i, j]
                 for ch in range(c):
-                    first[ch] = cells  # no cell
-                for cell in range(cells - 1, -1, -1):  # the lowest matching cell wins
-                    r, s = i * kh + cell // kw, j * kw + cell % kw
+                    o[ch] = x[b, i * kh, j * kw, ch]
+                    f[ch] = 0
+                for cell in range(1, cells):
+                    v = x[b, i * kh + cell // kw, j * kw + cell % kw]
+                    number = x.dtype.type(cell)
                     for ch in range(c):
-                        first[ch] = cell if x[b, r, s, ch] == out[b, i, j, ch] else first[ch]
-                for cell in range(cells):
+                        # strictly greater: an equal later cell is not the first maximum;
+                        # a NaN takes over (and the maximum stays once NaN: v > NaN is False)
+                        take = (v[ch] > o[ch]) | (v[ch] != v[ch])
+                        o[ch] = v[ch] if take else o[ch]
+                        f[ch] = number if take else f[ch]
+                for ch in range(c):
+                    f[ch] = none if o[ch] != o[ch] else f[ch]
+
+
+@njit(**_JIT)
+def max_pool2d_grad(first, g, h, w, kh, kw):
+    """Gradient of :func:`max_pool2d` w.r.t. ``x (N, h, w, C)``: each window's ``g`` goes to
+    its cell ``first`` (to none when that is ``kh * kw``); every other cell gets zero.
+    """
+    n, o1, o2, c = g.shape
+    dx = np.empty((n, h, w, c), g.dtype)
+    zero = g.dtype.type(0)
+    for b in range(n):
+        for i in range(o1):
+            for j in range(o2):
+                for cell in range(kh * kw):
                     r, s = i * kh + cell // kw, j * kw + cell % kw
+                    number = first.dtype.type(cell)
                     for ch in range(c):
-                        dx[b, r, s, ch] = g[b, i, j, ch] if first[ch] == cell else 0
+                        dx[b, r, s, ch] = g[b, i, j, ch] if first[b, i, j, ch] == number else zero
         for r in range(h):
             for s in range(w):
                 if r >= o1 * kh or s >= o2 * kw:
                     for ch in range(c):
-                        dx[b, r, s, ch] = 0
+                        dx[b, r, s, ch] = zero
     return dx
 
 

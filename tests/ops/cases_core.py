@@ -8,6 +8,7 @@ boundaries for ``clip``) where central differences are not meaningful.
 import numpy as np
 
 from kcore import ops
+from kcore.ops.nn import _dense
 from tests.ops.gradcheck import Case
 
 _rng = np.random.default_rng(1)
@@ -169,6 +170,11 @@ CASES = [
     Case("matmul", ops.matmul, (_a(2, 3, 4), _a(4))),
     Case("matmul", ops.matmul, (_a(3), _a(2, 3, 4))),
     Case("matmul", ops.matmul, (_a(3), _a(3))),
+    # The fused Dense op (kcore.ops.nn._dense): matmul + bias, with and without relu.
+    Case("_dense", _dense, (_a(4, 3), _a(3, 5), _a(5)), {"relu": True}),
+    Case("_dense", _dense, (_a(2, 4, 3), _a(3, 2), _a(2)), {"relu": True}),
+    Case("_dense", _dense, (_a(4, 3), _a(3, 5), _a(5))),
+    Case("_dense", _dense, (_a(2, 3, 4), _a(4, 2))),
     Case("_einsum", ops.einsum, ("ij,jk->ik", _a(2, 3), _a(3, 4))),
     Case("_einsum", ops.einsum, ("ij,jk", _a(2, 3), _a(3, 4))),
     Case("_einsum", ops.einsum, ("ii->i", _a(3, 3))),
