@@ -151,9 +151,10 @@ def _im2col(win, m, ones=False):
 
     With few channels the copy is laid out ``(G, window*Cg, M)`` (long contiguous runs along
     the output positions) and returned transposed; ``matmul`` takes either layout.
-    ``ones`` (window-major, one group only): append a column of ones, so that a bias row
-    appended to the kernel is added by the GEMM itself (and its gradient comes out of the
-    kernel-gradient GEMM).
+    ``ones`` (one group only): append a column of ones, so that a bias row appended to the
+    kernel is added by the GEMM itself (and its gradient comes out of the kernel-gradient
+    GEMM). That saves a pass over the output each way: ~0.7 of 16 ms for the CNN
+    benchmark's second convolution, forward and backward.
     """
     nd = (win.ndim - 3) // 2
     if win.shape[-1] <= _WINDOW_MAJOR_CHANNELS:
@@ -167,7 +168,15 @@ def _im2col(win, m, ones=False):
         np.copyto(buf[0, :kc].reshape(src.shape), src)   # a contiguous block: a view
         buf[0, kc] = 1
         return buf.transpose(0, 2, 1)
-    return np.moveaxis(win, -2, 0).reshape(win.shape[-2], m, -1)
+    if not ones:
+        return np.moveaxis(win, -2, 0).reshape(win.shape[-2], m, -1)
+    kc = win.size // m
+    buf = np.empty((1, m, kc + 1), win.dtype)
+    dst = buf[0, :, :kc].view()
+    dst.shape = win.shape       # splits m and kc: always a view (setting .shape never copies)
+    np.copyto(dst, win)
+    buf[0, :, kc] = 1
+    return buf
 
 
 def _patch_grads(gg, w, n, out, window):
@@ -225,8 +234,8 @@ def _grouped_conv(x, kernel, groups, strides, pads, dilation, data_format, bias=
     win = _windows(xp, window, strides, dilation)
     n, out = x.shape[0], win.shape[1:1 + nd]
     m = n * int(np.prod(out))
-    # Few input channels (a first layer): the bias rides on the GEMM as a row of the kernel.
-    fold_bias = bias is not None and groups == 1 and cg <= _WINDOW_MAJOR_CHANNELS
+    # The bias rides on the GEMM as a row of the kernel.
+    fold_bias = bias is not None and groups == 1
     cols = _im2col(win.reshape(win.shape[:-1] + (groups, cg)), m, ones=fold_bias)
     w = np.moveaxis(kernel.reshape(window + (cg, groups, fg)), -2, 0).reshape(groups, -1, fg)
     kc = w.shape[1]

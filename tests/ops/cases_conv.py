@@ -34,6 +34,10 @@ CASES = [
     _case("_conv_bias_act", _conv_bias, [_a(2, 7, 3), _a(3, 3, 4), _a(4)], strides=2),
     _case("_conv_bias_act", _conv_bias_relu, [_a(2, 3, 6, 5), _a(3, 3, 3, 2), _a(2)],
           strides=2, padding="same", data_format="channels_first"),
+    # more than _WINDOW_MAJOR_CHANNELS input channels: the position-major patches
+    _case("_conv_bias_act", _conv_bias_relu, [_a(2, 5, 4, 6), _a(2, 3, 6, 3), _a(3)],
+          padding="same"),
+    _case("_conv_bias_act", _conv_bias, [_a(2, 6, 5), _a(3, 5, 2), _a(2)], strides=2),
     _case("_conv", ops.conv, [_a(2, 7, 3), _a(3, 3, 4)], strides=2, padding="same"),
     _case("_conv", ops.conv, [_a(2, 7, 2), _a(2, 2, 3)], padding="causal", dilation_rate=2),
     _case("_conv", ops.conv, [_a(2, 6, 5, 3), _a(3, 2, 3, 4)], strides=(2, 1),

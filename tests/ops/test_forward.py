@@ -542,3 +542,21 @@ def test_integer_inputs_of_float_ops_give_floatx_as_keras():
     assert ops.add(ints, 1.5).dtype == "float32"
     assert ops.multiply(2.5, ints).dtype == "float32"
     assert ops.add(ints, 1).dtype == "int64"  # int + int stays int
+
+
+@pytest.mark.parametrize("channels", [3, 6])  # window-major and position-major patches
+@pytest.mark.parametrize("relu", [False, True])
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_conv_with_bias_and_relu_is_conv_then_add_then_relu(channels, relu, data_format):
+    """The Conv layers' fused op (bias as a GEMM row, relu in place) computes the same."""
+    rng = np.random.default_rng(5)
+    shape = (2, 7, 6, channels) if data_format == "channels_last" else (2, channels, 7, 6)
+    x = rng.standard_normal(shape).astype("float32")
+    kernel = rng.standard_normal((3, 2, channels, 5)).astype("float32")
+    bias = rng.standard_normal(5).astype("float32") * 3
+    fused = ops.conv(x, kernel, padding="same", data_format=data_format, bias=bias, relu=relu)
+    b = bias if data_format == "channels_last" else bias[:, None, None]
+    plain = ops.conv(x, kernel, padding="same", data_format=data_format).numpy() + b
+    if relu:
+        plain = np.maximum(plain, 0)
+    np.testing.assert_allclose(fused.numpy(), plain, rtol=1e-5, atol=1e-5)
