@@ -75,14 +75,33 @@ def _peak_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 if peak is None else peak
 
 
+def _cpu_ticks():
+    """``(steal, total)`` clock ticks of the whole machine from ``/proc/stat``, or None."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    # user nice system idle iowait irq softirq steal [guest guest_nice: already in user]
+    return (fields[7] if len(fields) > 7 else 0), sum(fields[:8])
+
+
+def _steal_share(before, after):
+    """The share of the machine's CPU time that the hypervisor gave to other guests."""
+    if before is None or after is None or after[1] <= before[1]:
+        return float("nan")
+    return (after[0] - before[0]) / (after[1] - before[1])
+
+
 def measure(fn):
-    """Runs ``fn`` once: ``(seconds, page faults, peak RSS MiB)``."""
+    """Runs ``fn`` once: ``(seconds, page faults, peak RSS MiB, host steal share)``."""
     _reset_peak()
     f0 = _faults()
+    t0 = _cpu_ticks()
     start = time.perf_counter()
     fn()
     seconds = time.perf_counter() - start
-    return seconds, _faults() - f0, _peak_mb()
+    return seconds, _faults() - f0, _peak_mb(), _steal_share(t0, _cpu_ticks())
 
 
 def compare(runners, repeats, per=1):
@@ -172,9 +191,9 @@ def time_child(index, framework, quick):
     warm_up, timed = makers[framework]()
     warm_up()
     before = _rss_mb()
-    seconds, faults, peak = measure(timed)
+    seconds, faults, peak, steal = measure(timed)
     print(json.dumps({"seconds": seconds / per, "faults": faults, "before": before,
-                      "peak": max(peak, _peak_mb())}))
+                      "peak": max(peak, _peak_mb()), "steal": steal}))
 
 
 def _rss_mb():
@@ -207,7 +226,8 @@ def run_table(threads, have_torch, quick, repeats, unset_blas_vars=False):
             row[fw] = [statistics.median(r["seconds"] for r in rs),
                        statistics.median(r["faults"] for r in rs),
                        max(r["peak"] for r in rs), statistics.median(r["before"] for r in rs),
-                       [r["seconds"] for r in rs]]
+                       [r["seconds"] for r in rs],
+                       max(r.get("steal", float("nan")) for r in rs)]
         results.append(row)
         print(f"  measured: {name}", file=sys.stderr, flush=True)
     return results
@@ -220,16 +240,25 @@ def fmt_time(value, unit):
 def print_table(title, results):
     print(f"\n### {title}\n")
     print("| workload | kcore | PyTorch | kcore / PyTorch | page faults per run, kcore / PyTorch "
-          "| peak RSS MiB, kcore / PyTorch |")
-    print("|---|---|---|---|---|---|")
+          "| peak RSS MiB, kcore / PyTorch | most CPU stolen by the host, kcore / PyTorch |")
+    print("|---|---|---|---|---|---|---|")
     for r in results:
         k, t = r["kcore"], r.get("torch")
         if t:
             print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | {fmt_time(t[0], r['unit'])} | "
-                  f"**{k[0] / t[0]:.2f}** | {k[1]:,.0f} / {t[1]:,.0f} | {k[2]:.0f} / {t[2]:.0f} |")
+                  f"**{k[0] / t[0]:.2f}** | {k[1]:,.0f} / {t[1]:,.0f} | {k[2]:.0f} / {t[2]:.0f} | "
+                  f"{_pct(k)} / {_pct(t)} |")
         else:
             print(f"| {r['workload']} | {fmt_time(k[0], r['unit'])} | - | - | {k[1]:,.0f} / - | "
-                  f"{k[2]:.0f} / - |")
+                  f"{k[2]:.0f} / - | {_pct(k)} / - |")
+    print("\nStolen CPU: the largest share of the machine's CPU time that the hypervisor gave to "
+          "other guests during one timed run (`/proc/stat` steal). Above a few percent, times "
+          "and ratios of that row are noisy; compare rows measured with little steal.")
+
+
+def _pct(figures):
+    steal = figures[5] if len(figures) > 5 else float("nan")
+    return "?" if steal != steal else f"{100 * steal:.0f}%"
 
 
 def extras_table(quick, repeats):
