@@ -76,7 +76,9 @@ def _dense(x, kernel, bias=None, *, relu=False):
 
     What ``Dense`` computes, with the bias and the ReLU applied in place on the product:
     no extra passes or temporaries, and one tape entry instead of three. The numbers are
-    those of ``matmul``, ``add`` and ``relu`` in turn.
+    those of ``matmul``, ``add`` and ``relu`` in turn (tested bit for bit), except that
+    the ReLU's gradient at a NaN pre-activation is NaN here and 0 in ``relu`` (as in the
+    fused convolution).
 
     Args:
         x: ``(batch, ..., in)``.
