@@ -257,7 +257,7 @@ def print_table(title, results):
 
 
 def _pct(figures):
-    steal = figures[5] if len(figures) > 5 else float("nan")
+    steal = figures[5]
     return "?" if steal != steal else f"{100 * steal:.0f}%"
 
 

@@ -11,9 +11,10 @@ import math as _math
 import numpy as np
 
 from kcore.backend import config
-from kcore.backend.autodiff import nondifferentiable, primitive
+from kcore.backend.autodiff import _unbroadcast, nondifferentiable, primitive
 from kcore.backend.kernels import kernels_for
 from kcore.ops.core import as_array, as_float as _float, cast
+from kcore.ops.linalg import matmul
 from kcore.ops.logic import greater
 from kcore.ops.math import (abs, add, clip, divide, erf, expm1, log, maximum, minimum, multiply,
                             negative, rsqrt, square, subtract, tanh, where)
@@ -86,9 +87,7 @@ def _dense(x, kernel, bias=None, *, relu=False):
         bias: ``(units,)`` or ``None``.
         relu: apply ``max(., 0)``.
     """
-    x = np.asarray(x)
-    kernel = np.asarray(kernel)
-    y = np.matmul(x, kernel)
+    y, matmul_vjp = matmul.raw(x, kernel)  # a fresh array: the rest is in place
     if bias is not None:
         if np.result_type(y, bias) == y.dtype:
             y += bias
@@ -100,12 +99,9 @@ def _dense(x, kernel, bias=None, *, relu=False):
     def vjp(g, needs=(True, True, True)):
         if relu:
             g = relu_mask(y, g)
-        gx = np.matmul(g, kernel.T) if needs[0] else None
-        gk = gb = None
-        if needs[1]:
-            gk = np.matmul(x.reshape(-1, x.shape[-1]).T, g.reshape(-1, g.shape[-1]))
-        if bias is not None and needs[2]:
-            gb = g.sum(axis=tuple(range(g.ndim - 1)))
+        gx, gk = matmul_vjp(g, needs[:2])
+        # the bias's gradient as add's: reduced over the broadcast axes by the tape's helper
+        gb = _unbroadcast(g, np.shape(bias)) if bias is not None and needs[2] else None
         return gx, gk, gb
 
     return y, vjp
