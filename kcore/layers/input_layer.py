@@ -16,6 +16,7 @@ from kcore.backend.autodiff import no_recording
 from kcore.backend.tensor import Tensor
 from kcore.layers import layer as layer_mod
 from kcore.layers.layer import Layer, _iter_nested, structure_version
+from kcore.ops._symbolic import public_op
 
 _ids = itertools.count()
 
@@ -78,6 +79,25 @@ class KerasTensor:
     def __rmatmul__(self, o): return self._op("matmul", o, self)
     def __neg__(self): return self._op("negative", self)
     def __abs__(self): return self._op("abs", self)
+    def __rpow__(self, o): return self._op("power", o, self)
+    def __floordiv__(self, o): return self._op("floor_divide", self, o)
+    def __rfloordiv__(self, o): return self._op("floor_divide", o, self)
+    def __mod__(self, o): return self._op("mod", self, o)
+    def __rmod__(self, o): return self._op("mod", o, self)
+    def __invert__(self): return self._op("logical_not", self)
+    def __and__(self, o): return self._op("logical_and", self, o)
+    def __rand__(self, o): return self._op("logical_and", o, self)
+    def __or__(self, o): return self._op("logical_or", self, o)
+    def __ror__(self, o): return self._op("logical_or", o, self)
+    def __xor__(self, o): return self._op("logical_xor", self, o)
+    def __rxor__(self, o): return self._op("logical_xor", o, self)
+    # As Keras's KerasTensor: comparisons are ops, except `==`, which stays identity (a
+    # symbolic tensor is hashed and compared as an object while a graph is built).
+    def __ne__(self, o): return self._op("not_equal", self, o)
+    def __lt__(self, o): return self._op("less", self, o)
+    def __le__(self, o): return self._op("less_equal", self, o)
+    def __gt__(self, o): return self._op("greater", self, o)
+    def __ge__(self, o): return self._op("greater_equal", self, o)
     def __getitem__(self, key): return self._op("getitem", self, key)
 
     @property
@@ -293,33 +313,50 @@ def _record_mask_of(t):
 
 
 class OpLayer(Layer):
-    """A ``kcore.ops`` primitive applied to symbolic tensors inside a Functional model.
+    """A ``kcore.ops`` op applied to symbolic tensors inside a Functional model.
 
     Args:
         op_name: the primitive's name in ``kcore.backend.autodiff.PRIMITIVES`` (or
-            ``NONDIFFERENTIABLE``).
+            ``NONDIFFERENTIABLE``), or with ``public=True`` the name of a public op in
+            ``kcore.ops``.
+        public: whether ``op_name`` names a public op.
+        op_kwargs: keyword arguments given to the op on every call (a Keras op's
+            constructor arguments, such as ``axis``, when the node came from a Keras file).
     """
 
     _warn_on_dropped_mask = False
 
-    def __init__(self, op_name, **kwargs):
+    def __init__(self, op_name, public=False, op_kwargs=None, **kwargs):
         super().__init__(**kwargs)
         self.op_name = op_name
-        self._op = autodiff.PRIMITIVES.get(op_name) or autodiff.NONDIFFERENTIABLE.get(op_name)
+        self.public = bool(public)
+        self.op_kwargs = dict(op_kwargs or {})
+        if self.public:
+            self._op = public_op(op_name)
+        else:
+            self._op = autodiff.PRIMITIVES.get(op_name) or autodiff.NONDIFFERENTIABLE.get(op_name)
         if self._op is None:
-            raise ValueError(f"Unknown kcore op {op_name!r} in an OpLayer.")
+            raise ValueError(f"Unknown kcore op {op_name!r} in an OpLayer"
+                             f"{' (public=True)' if self.public else ''}.")
 
     def call(self, *args, **kwargs):
-        return self._op(*args, **kwargs)
+        return self._op(*args, **self.op_kwargs, **kwargs)
 
     def get_config(self):
         cfg = super().get_config()
         cfg["op_name"] = self.op_name
+        if self.public:
+            cfg["public"] = True
+        if self.op_kwargs:
+            cfg["op_kwargs"] = dict(self.op_kwargs)
         return cfg
 
 
 def _symbolic_op(op, args, kwargs):
-    layer = OpLayer(op.__name__, name=layer_mod.unique_name(op.__name__.lstrip("_")))
+    public = getattr(op, "public_op", None)
+    name = public or op.__name__
+    layer = OpLayer(name, public=public is not None,
+                    name=layer_mod.unique_name(name.lstrip("_")))
     return layer(*args, **kwargs)
 
 

@@ -4,10 +4,16 @@ Writes Keras 3's layout (``inbound_nodes`` as ``{"args": [...], "kwargs": {...}}
 ``__keras_tensor__`` references) and reads both it and tf.keras 2's nested-list layout.
 """
 
+import functools
+import inspect
+import json
+import pathlib
+
 from kcore.backend.serialization import (CustomObjectScope, resolve_class,
                                          serialize_keras_object)
 from kcore.layers.input_layer import InputLayer, KerasTensor, OpLayer
 from kcore.layers.layer import Layer, _iter_nested
+from kcore.ops._symbolic import public_op
 
 
 def layer_registry():
@@ -37,6 +43,8 @@ def deserialize_layer(config, custom_objects=None):
     name = config["class_name"]
     if name == "__lambda__":
         raise ValueError("A bare lambda is not a layer config; wrap it in a Lambda layer.")
+    if str(config.get("module", "")).startswith("keras.src.ops."):
+        return _op_from_keras(config)
     # Only a Layer subclass may be constructed from a layer config (never a function or
     # another class bound to the name), and names match exactly.
     cls = resolve_class(
@@ -108,6 +116,11 @@ def functional_config(model):
                 k += 1
     layer_configs = []
     for layer in model.layers:
+        if isinstance(layer, OpLayer):
+            cfg = _op_to_keras(layer, model, node_key)
+            if cfg is not None:
+                layer_configs.append(cfg)
+                continue
         cfg = serialize_keras_object(layer)
         cfg["name"] = layer.name
         nodes = []
@@ -138,6 +151,93 @@ def functional_config(model):
         "input_layers": refs(model._inputs_struct),
         "output_layers": refs(model._outputs_struct),
     }
+
+
+# -- ops: Keras's own records ------------------------------------------------------------------
+# Keras 3 stores a ``keras.ops`` call in a Functional graph as a node of an Operation class
+# (``{"module": "keras.src.ops.numpy", "class_name": "Sum", "config": {"name": ...,
+# "axis": -1, "keepdims": false}}``, the tensors in ``inbound_nodes``). kcore writes its op
+# nodes the same way whenever the op has a Keras counterpart, so that Keras loads them, and
+# reads Keras's. ``keras_ops.json`` (made from Keras by tools/make_keras_ops_table.py) says
+# which arguments are the class's constructor's and which its ``call``'s.
+
+#: kcore op names whose Keras function has another name.
+_KERAS_NAMES = {"abs": "absolute", "getitem": "get_item"}
+
+
+@functools.lru_cache(maxsize=None)
+def keras_ops():
+    """``({kcore op name: entry}, {(module, class_name): kcore op name})`` from the table."""
+    table = json.loads((pathlib.Path(__file__).with_name("keras_ops.json")).read_text())["ops"]
+    by_name = {}
+    for kcore_name, keras_name in list(_KERAS_NAMES.items()) + [(n, n) for n in table]:
+        if keras_name in table:
+            by_name.setdefault(kcore_name, table[keras_name])
+    by_class = {}
+    for name, entry in table.items():
+        by_class[(entry["module"], entry["class_name"])] = name
+    return by_name, by_class
+
+
+def _op_to_keras(layer, model, node_key):
+    """The Keras record of an OpLayer's (single) node, or ``None`` when Keras has no such op
+    or the call does not fit Keras's signature (then kcore's own ``OpLayer`` record is
+    written, which only kcore reads)."""
+    entry = keras_ops()[0].get(layer.op_name)
+    nodes = [n for n in layer._inbound_nodes if id(n) in model._network_nodes]
+    fn = public_op(layer.op_name)
+    if (entry is None or entry["var_call"] or len(nodes) != 1 or fn is None
+            or fn is not layer._op):
+        return None
+    try:  # op_kwargs: the constructor arguments of an op read from a Keras file
+        bound = inspect.signature(fn).bind(*nodes[0].args,
+                                           **{**layer.op_kwargs, **nodes[0].kwargs}).arguments
+    except TypeError:
+        return None
+    if any(p not in entry["init"] and p not in entry["call"] for p in bound):
+        return None
+    config = {"name": layer.name}
+    for p in entry["init"]:
+        if p in bound:
+            value = bound[p]
+            if isinstance(value, (KerasTensor, Layer)):
+                return None
+            config[p] = list(value) if isinstance(value, tuple) else value
+    args, kwargs, gap = [], {}, False
+    for p in entry["call"]:  # positional up to the first one left out, then by keyword
+        if p not in bound:
+            gap = True
+        elif gap:
+            kwargs[p] = bound[p]
+        else:
+            args.append(bound[p])
+    return {"module": entry["module"], "class_name": entry["class_name"], "config": config,
+            "registered_name": entry["class_name"], "name": layer.name,
+            "inbound_nodes": [{"args": _serialize_arg(_lists(args), node_key),
+                               "kwargs": _serialize_arg(_lists(kwargs), node_key)}]}
+
+
+def _lists(value):
+    """Tuples as lists, as Keras writes the arguments of its op nodes (a GetItem key)."""
+    if isinstance(value, (list, tuple)):
+        return [_lists(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return value
+
+
+def _op_from_keras(config):
+    """An OpLayer for a Keras op record (``module`` ``keras.src.ops.*``)."""
+    module, class_name = config.get("module"), config.get("class_name")
+    name = keras_ops()[1].get((module, class_name))
+    kcore_name = {v: k for k, v in _KERAS_NAMES.items()}.get(name, name)
+    if name is None or public_op(kcore_name) is None:
+        raise ValueError(
+            f"The model uses the Keras op {module}.{class_name}, which kcore does not "
+            "implement. Rebuild the model in kcore with layers or kcore.ops that it has.")
+    inner = dict(config.get("config") or {})
+    layer_name = inner.pop("name", None) or config.get("name")
+    return OpLayer(kcore_name, public=True, op_kwargs=inner, name=layer_name)
 
 
 def _is_ref(value):

@@ -23,3 +23,9 @@ from kcore.ops.conv import *  # noqa: F401,F403
 from kcore.ops.core import shape  # noqa: E402,F401
 from kcore.ops.normalization import *  # noqa: F401,F403
 from kcore.ops.recurrent import *  # noqa: F401,F403
+
+
+# Public ops called on symbolic tensors become graph nodes (see kcore.ops._symbolic).
+from kcore.ops import _symbolic  # noqa: E402
+
+_symbolic.install(globals())

@@ -295,6 +295,9 @@ def _index_key(key):
     if isinstance(key, Tensor):
         return key.value
     if isinstance(key, list):
+        if builtins.any(k is None or k is Ellipsis or isinstance(k, _slice) for k in key):
+            # a multi-axis key written as a list, as Keras's saved GetItem nodes store it
+            return tuple(_index_key(k) for k in key)
         return np.asarray([_val(k) for k in key])
     if isinstance(key, tuple):
         return tuple(_index_key(k) for k in key)

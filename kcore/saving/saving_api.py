@@ -45,6 +45,10 @@ def _legacy_layer_entries(config):
         for key in ("name", "inbound_nodes"):
             if key in entry:
                 new[key] = entry[key]
+        if str(entry.get("module", "")).startswith("keras.src.ops."):
+            # An op node (Keras's legacy writer drops the module, and then neither Keras
+            # nor kcore can tell op "Add" from layer "Add"): kept, so that kcore reads it.
+            new["module"] = entry["module"]
         layers.append(new)
     out["layers"] = layers
     return out

@@ -80,7 +80,7 @@ def _check_predictions(model, npz):
 
 
 @pytest.mark.parametrize("name", ["sequential", "functional", "cnn", "rnn", "subclassed",
-                                  "compiled", "functional_custom"])
+                                  "compiled", "functional_custom", "with_ops"])
 def test_load_keras_zip_fixture(name):
     model = saving_api.load_model(HERE / f"{name}.keras")
     _check_predictions(model, np.load(HERE / f"{name}.npz"))
