@@ -4,8 +4,7 @@
 The models rescale their inputs themselves (``include_preprocessing=True``, the default), so
 ``preprocess_input`` passes images through unchanged: feed pixels in [0, 255]. The hard
 sigmoid of the squeeze-and-excite blocks is written with ops (``relu6(x + 3) / 6``), as in
-Keras; in kcore those ops appear in ``model.layers`` as weightless ``OpLayer``s, which Keras
-does not list.
+Keras: graph nodes that ``model.layers`` leaves out and ``summary()`` shows, as in Keras.
 """
 
 import warnings

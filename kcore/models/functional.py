@@ -10,7 +10,7 @@ import collections
 import numpy as np
 
 from kcore.backend.tensor import Tensor
-from kcore.layers.input_layer import InputLayer, KerasTensor, Node
+from kcore.layers.input_layer import InputLayer, KerasTensor, Node, OpLayer
 from kcore.layers.layer import Layer, _iter_nested
 from kcore.models.model import Model
 
@@ -181,7 +181,9 @@ class Functional(Model):
 
     @property
     def layers(self):
-        return list(self._graph_layers)
+        """The graph's layers; as in Keras 3, without the nodes of ops called on symbolic
+        tensors (``x * 2``, ``ops.sum(x)``), which ``summary()`` and saved configs show."""
+        return [layer for layer in self._graph_layers if not isinstance(layer, OpLayer)]
 
     @property
     def inputs(self):

@@ -108,14 +108,14 @@ def functional_config(model):
     def node_key(layer, node_index):
         return kept.get((id(layer), node_index), node_index)
 
-    for layer in model.layers:
+    for layer in model._graph_layers:
         k = 0
         for i, node in enumerate(layer._inbound_nodes):
             if id(node) in model._network_nodes:
                 kept[(id(layer), i)] = k
                 k += 1
     layer_configs = []
-    for layer in model.layers:
+    for layer in model._graph_layers:
         if isinstance(layer, OpLayer):
             cfg = _op_to_keras(layer, model, node_key)
             if cfg is not None:

@@ -9,6 +9,9 @@ optimizer's variables and an "Optimizer params" line follows; before that there 
 
 import numpy as np
 
+from kcore.layers.input_layer import OpLayer
+from kcore.models.serialization import keras_ops
+
 # Keras's default column widths (borders excluded, one space of padding each side included).
 _SEQUENTIAL_WIDTHS = (38, 29, 17)
 _FUNCTIONAL_WIDTHS = (31, 27, 17, 28)
@@ -69,7 +72,7 @@ def _wrap(text, width):
 def _layers(model, layer_range):
     from kcore.models.sequential import Sequential
 
-    layers = list(model.layers)
+    layers = list(getattr(model, "_graph_layers", model.layers))  # a graph's ops too
     graph = model._graph if isinstance(model, Sequential) else model
     if isinstance(model, Sequential) and graph is not None:
         layers = [l for l in graph.layers if l in model.layers] or layers
@@ -83,6 +86,15 @@ def _layers(model, layer_range):
     return layers, graph
 
 
+def _class_name(layer):
+    """The class Keras shows: an op's node shows its Keras operation class (``Sum``)."""
+    if isinstance(layer, OpLayer):
+        entry = keras_ops()[0].get(layer.op_name)
+        if entry is not None:
+            return entry["class_name"]
+    return type(layer).__name__
+
+
 def _rows(model, layers, graph, show_connections, show_trainable):
     from kcore.models.functional import Functional
 
@@ -90,7 +102,7 @@ def _rows(model, layers, graph, show_connections, show_trainable):
     rows = []
     for layer in layers:
         built = layer.built or bool(layer.weights)
-        row = [f"{layer.name} ({type(layer).__name__})",
+        row = [f"{layer.name} ({_class_name(layer)})",
                _output_shape(layer, graph) if functional else "?",
                f"{layer.count_params():,}" if built else "0 (unbuilt)"]
         if show_connections:
@@ -159,7 +171,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, expand
 
 def _sequential_like(model):
     """Keras's test: every layer has at most one inbound node with at most one input tensor."""
-    for layer in model.layers:
+    for layer in model._graph_layers:
         nodes = [n for n in layer._inbound_nodes
                  if id(n) in model._network_nodes and not n.is_input]
         if len(nodes) > 1 or any(len(n.input_tensors) > 1 for n in nodes):

@@ -80,3 +80,17 @@ def test_sequential_png_without_dot(tmp_path, monkeypatch):
     model = kcore.Sequential([kcore.Input((4,)), kcore.layers.Dense(2)])
     path = kcore.utils.plot_model(model, tmp_path / "seq.png", show_shapes=True, dpi=50)
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_op_nodes_are_drawn_although_model_layers_leaves_them_out(tmp_path):
+    x = kcore.Input((3,), name="x")
+    h = kcore.layers.Dense(4, name="d")(x)
+    model = kcore.Model(x, kcore.layers.Dense(2, name="o")(
+        kcore.ops.sum(h * 2.0, axis=-1, keepdims=True)))
+    assert [layer.name for layer in model.layers] == ["x", "d", "o"]
+    kcore.utils.plot_model(model, tmp_path / "m.dot")
+    text = (tmp_path / "m.dot").read_text()
+    ops = [entry["name"] for entry in model.get_config()["layers"]][2:4]  # unique names
+    assert ops[0].startswith("multiply") and ops[1].startswith("sum")
+    for src, dst in [("d", ops[0]), (ops[0], ops[1]), (ops[1], "o")]:
+        assert f'"{src}" -> "{dst}";' in text
