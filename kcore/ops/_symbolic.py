@@ -22,11 +22,21 @@ PUBLIC_OPS = {}
 _NAMESPACE = {}
 
 
+def _symbolic_in(values, kind):
+    for v in values:
+        if isinstance(v, kind) or (type(v) in (list, tuple) and _symbolic_in(v, kind)):
+            return True
+    return False
+
+
 def _record_when_symbolic(fn):
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        res = autodiff._symbolic_fallback(op, args, kwargs)
-        return fn(*args, **kwargs) if res is None else res
+        kind = autodiff._symbolic["type"]
+        if kind is not None and (_symbolic_in(args, kind)
+                                 or (kwargs and _symbolic_in(kwargs.values(), kind))):
+            return autodiff._symbolic["handler"](op, args, kwargs)
+        return fn(*args, **kwargs)
 
     op.public_op = fn.__name__
     return op
