@@ -42,17 +42,30 @@ def set_symbolic_handler(tensor_type, handler):
     _symbolic["handler"] = handler
 
 
-def _symbolic_fallback(op, args, kwargs):
+def has_symbolic(args, kwargs=None):
+    """Whether a symbolic tensor (of the registered type) is among ``args``/``kwargs``,
+    also inside lists, tuples and dicts."""
     kind = _symbolic["type"]
-    if kind is None:
-        return None
-    stack = list(args) + list(kwargs.values())
-    while stack:
-        a = stack.pop()
-        if isinstance(a, kind):
-            return _symbolic["handler"](op, args, kwargs)
-        if isinstance(a, (list, tuple)):
-            stack.extend(a)
+    return kind is not None and (_contains(args, kind)
+                                 or bool(kwargs) and _contains(kwargs.values(), kind))
+
+
+def _contains(values, kind):
+    for v in values:
+        if isinstance(v, kind):
+            return True
+        if isinstance(v, (list, tuple)) and _contains(v, kind):
+            return True
+        if isinstance(v, dict) and _contains(v.values(), kind):
+            return True
+    return False
+
+
+def _symbolic_fallback(op, args, kwargs):
+    """The graph node of ``op(*args, **kwargs)`` when a symbolic tensor is among the
+    arguments, else ``None``."""
+    if has_symbolic(args, kwargs):
+        return _symbolic["handler"](op, args, kwargs)
     return None
 
 

@@ -29,7 +29,7 @@ from kcore import constraints as constraints_mod
 from kcore import initializers as initializers_mod
 from kcore import regularizers as regularizers_mod
 from kcore.backend import config
-from kcore.backend.autodiff import no_recording
+from kcore.backend.autodiff import has_symbolic, no_recording
 from kcore.backend import tensor as tensor_mod
 from kcore.backend.tensor import Tensor, Variable
 from kcore.layers.input_spec import InputSpec, check_input_spec
@@ -532,7 +532,7 @@ class Layer:
         first = args[0]
         # Fast path: a plain tensor and at most `training`/`mask` keywords is never symbolic.
         if not (type(first) is Tensor and len(args) == 1 and kwargs.keys() <= _PLAIN_KWARGS) \
-                and _has_symbolic(args, kwargs):
+                and has_symbolic(args, kwargs):
             from kcore.layers.input_layer import symbolic_call
 
             return symbolic_call(self, args, kwargs)
@@ -713,26 +713,6 @@ def _is_array_like(value):
     return isinstance(value, (Tensor, np.ndarray)) or (
         isinstance(value, (list, tuple)) and value and
         all(isinstance(v, (Tensor, np.ndarray)) for v in value))
-_keras_tensor_type = []
-
-
-def _has_symbolic(args, kwargs):
-    if not _keras_tensor_type:
-        from kcore.layers.input_layer import KerasTensor
-
-        _keras_tensor_type.append(KerasTensor)
-    kind = _keras_tensor_type[0]
-
-    def check(v):
-        if isinstance(v, kind):
-            return True
-        if isinstance(v, (list, tuple)):
-            return any(check(x) for x in v)
-        if isinstance(v, dict):
-            return any(check(x) for x in v.values())
-        return False
-
-    return any(check(a) for a in args) or any(check(v) for v in kwargs.values())
 
 
 class _NameScope:

@@ -202,7 +202,7 @@ def _op_to_keras(layer, model, node_key):
             value = bound[p]
             if isinstance(value, (KerasTensor, Layer)):
                 return None
-            config[p] = list(value) if isinstance(value, tuple) else value
+            config[p] = _lists(value)
     args, kwargs, gap = [], {}, False
     for p in entry["call"]:  # positional up to the first one left out, then by keyword
         if p not in bound:

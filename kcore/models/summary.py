@@ -72,7 +72,8 @@ def _wrap(text, width):
 def _layers(model, layer_range):
     from kcore.models.sequential import Sequential
 
-    layers = list(getattr(model, "_graph_layers", model.layers))  # a graph's ops too
+    graph_layers = getattr(model, "_graph_layers", None)  # a graph's ops too
+    layers = list(model.layers if graph_layers is None else graph_layers)
     graph = model._graph if isinstance(model, Sequential) else model
     if isinstance(model, Sequential) and graph is not None:
         layers = [l for l in graph.layers if l in model.layers] or layers

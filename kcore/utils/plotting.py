@@ -170,7 +170,7 @@ def plot_model(model, to_file="model.png", show_shapes=False, show_dtype=False,
 
 def _draw_with_matplotlib(model, to_file, rankdir, dpi, options):
     graph = _static_graph(model)
-    layers = _all_layers(graph)
+    layers = list(graph._graph_layers)
     cards = {id(l): layer_card(l, _shapes, options) for l in layers}
     return draw_graph(layers, _edges(graph), cards, to_file, rankdir=rankdir, dpi=dpi)
 
@@ -212,7 +212,7 @@ class _GraphWriter:
     def add_model(self, graph, prefix, indent):
         """Writes the layers of ``graph``; returns ``{id(layer): (entry ids, exit ids)}``."""
         ends = {}
-        for layer in _all_layers(graph):
+        for layer in graph._graph_layers:
             inner = self._nested_graph(layer)
             if inner is not None and self.options["expand_nested"]:
                 ends[id(layer)] = self._add_cluster(layer, inner, prefix, indent)
@@ -248,15 +248,10 @@ class _GraphWriter:
         return layer if isinstance(layer, Functional) else None
 
 
-def _all_layers(graph):
-    """The graph's layers and its op nodes (which ``model.layers`` leaves out, as Keras)."""
-    return list(getattr(graph, "_graph_layers", None) or graph.layers)
-
-
 def _edges(graph):
     """(source layer, target layer) pairs of ``graph``, in order, without duplicates."""
     seen, edges = set(), []
-    for layer in _all_layers(graph):
+    for layer in graph._graph_layers:
         for node in layer._inbound_nodes:
             if id(node) not in graph._network_nodes:
                 continue
