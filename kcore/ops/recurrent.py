@@ -416,9 +416,10 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
                 g_last = np.asarray(gy, dtype).T
         dh = np.zeros((u, B), dtype) if gh is None else np.array(np.asarray(gh).T, dtype, order="C")
         dc = np.zeros((u, B), dtype) if gc is None else np.array(np.asarray(gc).T, dtype, order="C")
-        sums = _GateGradSums(T, u, n, B, dtype, np.ascontiguousarray(W[:, perm].T, dtype=dtype),
-                             S, go_backwards)
-        Up = np.ascontiguousarray(U[:, perm], dtype=dtype)               # (u, 4u), unscaled
+        UW = np.empty((u + n, 4 * u), dtype)                             # [U; W], unscaled
+        UW[:u] = U[:, perm]
+        UW[u:] = W[:, perm]
+        sums = _GateGradSums(T, u, n, B, dtype, S, go_backwards)
         masked = M is not None
         dy = None
         if masked:
@@ -427,16 +428,17 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
             dh += g_last
         dho, dct = np.empty((u, B), dtype), np.empty((u, B), dtype)
         ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
-        dh_next, dc_next = np.empty((u, B), dtype), np.empty((u, B), dtype)
+        dc_next = np.empty((u, B), dtype)
         compiled = None if masked else kernels_for(dtype)
         no_gy = np.empty((0, B), dtype)
         for t in range(T - 1, -1, -1):
-            a, tc, dz = A[t], TC[t], sums.slot(t)
+            a, tc = A[t], TC[t]
+            dz, hx = sums.slot(t)
             if compiled is not None:  # the same arithmetic in one compiled pass
                 compiled.lstm_step_grad(a, tc, C[t], dh, dc,
                                         no_gy if g_seq is None else g_seq[t], dz, dc_next)
-                np.matmul(Up, dz, out=dh_next)
-                dh, dh_next = dh_next, dh
+                np.matmul(UW, dz, out=hx)                                # [dh_{t-1}; dx_t^T]
+                dh = hx[:u]
                 dc, dc_next = dc_next, dc
                 sums.add(t)
                 continue
@@ -466,12 +468,12 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
             np.subtract(1.0, dg, out=dg)
             dg *= a[:u]
             np.multiply(dct, dg, out=dz[3 * u:])
-            np.matmul(Up, dz, out=dh_next)
+            np.matmul(UW, dz, out=hx)
             np.multiply(dct, a[u:2 * u], out=dc_next)
+            dh = hx[:u]
             if masked:
-                dh_next += dh_skip
+                dh += dh_skip
                 dc_next += dc_skip
-            dh, dh_next = dh_next, dh
             dc, dc_next = dc_next, dc
             sums.add(t)
         dx, dWall = sums.dx, sums.dWall
@@ -490,28 +492,36 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
 
 
 class _GateGradSums:
-    """The input and weight gradients of the LSTM fast path, from each chunk of steps at once.
+    """The weight gradients of the LSTM fast path, from each chunk of steps at once, and the
+    input gradient gathered chunk by chunk.
 
-    Both are sums over (step, sample) of the gate gradients ``dz_t (4u, B)``: the input
-    gradient ``dx_t = dz_t^T W^T`` and ``[dU^T | dW^T | d_bias] = sum_t dz_t [h_t; x_t; 1]^T``
-    (``S[t]``, the forward GEMM's operand). The backward loop writes ``dz_t`` into a ring of
-    :attr:`STEPS` slots; when a chunk of that many steps is complete, its two GEMMs run on a
-    time-major copy ``(4u, steps * B)`` while the chunk is still in cache, so every copy
-    moves rows of ``B`` contiguous floats. Done once after the loop, the same GEMMs need
-    the whole ``dz`` (6.5 MB in the benchmark's LSTM) and a copy of it, both read from
-    memory; chunked, the LSTM's forward + backward is about 0.6 ms (2-3 %) faster per batch
-    and never holds more than one chunk of ``dz``. The sums are the same up to rounding
-    (the weight gradient adds chunk by chunk).
+    The weight gradients are a sum over (step, sample) of the gate gradients ``dz_t (4u, B)``
+    times the forward GEMM's operand: ``[dU^T | dW^T | d_bias] = sum_t dz_t S[t]^T`` with
+    ``S[t] = [h_t; x_t; 1]``. The backward loop writes ``dz_t`` into a ring of :attr:`STEPS`
+    slots; when a chunk of that many steps is complete, one GEMM runs on a time-major copy
+    ``(4u, steps * B)`` while the chunk is still in cache, so every copy moves rows of ``B``
+    contiguous floats. (Done once after the loop, the same GEMM needs the whole ``dz``,
+    6.5 MB in the benchmark's LSTM, read back from memory.)
+
+    The input gradient ``dx_t^T = W dz_t`` rides on the loop's own GEMM, ``[U; W] dz_t``,
+    whose first ``u`` rows are the next step's ``dh``: in the benchmark's shapes the GEMM
+    with ``u + n`` rows costs about 7 us more than the one with ``u``, where a separate
+    ``dz^T W^T`` GEMM per chunk cost about 17 us per step. The loop writes that output into
+    a second ring; each chunk's ``dx`` rows are copied to ``(B, T, n)`` with the chunk
+    (forward + backward of the benchmark's batch, 100 interleaved rounds in one process:
+    26.0 -> 25.1 ms median against a second GEMM per chunk). The weight gradients add
+    chunk by chunk, so they round differently from one GEMM over all steps.
     """
 
     #: Steps per chunk.
     STEPS = 16
 
-    def __init__(self, T, u, n, B, dtype, WpT, S, go_backwards):
-        self.T, self.B, self.go_backwards = T, B, go_backwards
+    def __init__(self, T, u, n, B, dtype, S, go_backwards):
+        self.T, self.B, self.u, self.go_backwards = T, B, u, go_backwards
         steps = self.steps = min(T, self.STEPS)
-        self.WpT, self.S, self.k = WpT, S, u + n + 1                     # WpT: (4u, n)
-        self.ring = np.empty((steps, 4 * u, B), dtype)
+        self.S, self.k = S, u + n + 1
+        self.ring = np.empty((steps, 4 * u, B), dtype)                   # dz_t
+        self.out = np.empty((steps, u + n, B), dtype)                    # [dh_{t-1}; dx_t^T]
         self.z = np.empty(4 * u * steps * B, dtype)                      # flat buffers, viewed
         self.s = np.empty(steps * B * self.k, dtype)                     # per chunk length
         self.part = np.empty((4 * u, self.k), dtype)
@@ -519,11 +529,11 @@ class _GateGradSums:
         self.dWall = None
 
     def slot(self, t):
-        """Where the backward loop writes ``dz_t``."""
-        return self.ring[t % self.steps]
+        """Where the backward loop writes ``dz_t`` and ``[U; W] dz_t``."""
+        return self.ring[t % self.steps], self.out[t % self.steps]
 
     def add(self, t):
-        """Called after ``dz_t`` is written; the loop runs from ``t = T - 1`` down to 0."""
+        """Called after step ``t`` is written; the loop runs from ``t = T - 1`` down to 0."""
         if t % self.steps == 0:
             self._chunk(t, min(t + self.steps, self.T))
 
@@ -539,11 +549,11 @@ class _GateGradSums:
             self.dWall = np.matmul(z, s.reshape(k * B, self.k))
         else:
             self.dWall += np.matmul(z, s.reshape(k * B, self.k), out=self.part)
-        dx = np.matmul(z.T, self.WpT).reshape(k, B, -1)                  # steps t0 .. t1 - 1
+        dx = self.out[:k, self.u:].transpose(2, 0, 1)                    # (B, k, n), t0 .. t1-1
         if self.go_backwards:                                            # step t is time T-1-t
-            self.dx[:, self.T - t1:self.T - t0] = dx[::-1].transpose(1, 0, 2)
+            self.dx[:, self.T - t1:self.T - t0] = dx[:, ::-1]
         else:
-            self.dx[:, t0:t1] = dx.transpose(1, 0, 2)
+            self.dx[:, t0:t1] = dx
 
 
 def _time_mask(mask, B, T, go_backwards):
