@@ -16,6 +16,7 @@ applies to all its entries. Keras 3 multiplies such arrays with right-aligned br
 which fails (or, when ``timesteps == batch``, silently weights the wrong axis).
 """
 
+import math
 import re
 import threading
 
@@ -152,7 +153,7 @@ def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
     if reduction == "mean_with_sample_weight" and sample_weight is not None:
         divisor = ops.cast(ops.sum(sample_weight), loss.dtype)
         return loss / divisor if float(divisor) != 0.0 else loss * 0.0
-    count = int(np.prod(values.shape))
+    count = math.prod(values.shape)
     return loss / count if count else loss * 0.0
 
 

@@ -44,6 +44,8 @@ def reduce_to_samplewise_values(values, sample_weight, reduce_fn, dtype):
     values = _as_array(values, dtype)
     if sample_weight is not None:
         sample_weight = _as_array(sample_weight, dtype)
+        if values.ndim == 0 and sample_weight.ndim == 0:  # e.g. fit's mean loss, batch size
+            return values * sample_weight, sample_weight
         values, sample_weight = squeeze_or_expand_to_same_rank(values, sample_weight)
         w_ndim = sample_weight.ndim
         if values.ndim > w_ndim:

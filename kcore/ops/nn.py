@@ -303,13 +303,17 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 @primitive
 def _sparse_softmax_cross_entropy_with_logits(target, logits, axis):
     logp = _np_log_softmax(logits, axis)
-    t = np.expand_dims(np.asarray(target).astype(np.intp), axis)
-    out = -np.squeeze(np.take_along_axis(logp, t, axis=axis), axis)
+    # The classes moved last, one row per prediction: each row's target entry is picked by
+    # plain indexing (numpy's take/put_along_axis build index grids, ~10x the cost here).
+    moved = np.moveaxis(logp, axis, -1)
+    rows = moved.reshape(-1, moved.shape[-1])
+    picked = (np.arange(len(rows)), np.asarray(target, np.intp).reshape(-1))
+    out = -rows[picked].reshape(np.shape(target))
 
     def vjp(g):
-        d = np.exp(logp)
-        np.put_along_axis(d, t, np.take_along_axis(d, t, axis=axis) - 1.0, axis=axis)
-        return None, np.expand_dims(g, axis) * d
+        d = np.exp(rows)
+        d[picked] -= 1.0
+        return None, np.expand_dims(g, axis) * np.moveaxis(d.reshape(moved.shape), -1, axis)
 
     return out, vjp
 
