@@ -144,9 +144,10 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
-        flat_inputs = _flatten(inputs)
-        # As Keras (whose flattening sorts dict keys): dict outputs are listed in `outputs`
-        # and `output_names` by sorted key; calling the model keeps the user's dict.
+        # As Keras (whose flattening sorts dict keys): dict inputs and outputs are listed in
+        # `inputs`, `outputs` and `output_names` by sorted key; `input`/`output`, calls and
+        # configs keep the user's dicts, and the layers keep the order of the user's inputs.
+        flat_inputs = _flatten(_sorted_dict(inputs))
         flat_outputs = _flatten(_sorted_dict(outputs))
         for t in flat_inputs:
             if not isinstance(t, KerasTensor) or not isinstance(t._keras_history[0], InputLayer):
@@ -159,16 +160,11 @@ class Functional(Model):
                 raise ValueError(
                     f"Model outputs must be symbolic tensors produced by layers, got {type(t).__name__}."
                 )
-        if isinstance(inputs, dict):
-            for key, t in inputs.items():
-                if t._keras_history[0].name != key:
-                    # Keras keys dict inputs by the Input's name; keep the user's key as alias.
-                    pass
         self._inputs_struct = inputs
         self._outputs_struct = outputs
         self._input_tensors = flat_inputs
         self._output_tensors = flat_outputs
-        self._nodes_by_depth, self._graph_layers = map_graph(flat_inputs, flat_outputs)
+        self._nodes_by_depth, self._graph_layers = map_graph(_flatten(inputs), flat_outputs)
         self._execution_order = [n for d in sorted(self._nodes_by_depth, reverse=True)
                                  for n in self._nodes_by_depth[d] if not n.is_input]
         self._network_nodes = {id(n) for ns in self._nodes_by_depth.values() for n in ns}
@@ -231,7 +227,7 @@ class Functional(Model):
             names = self.input_names
             missing = [n for n in names if n not in inputs]
             if isinstance(self._inputs_struct, dict):
-                keys = list(self._inputs_struct.keys())
+                keys = list(_sorted_dict(self._inputs_struct).keys())
                 missing = [k for k, n in zip(keys, names) if k not in inputs and n not in inputs]
                 flat = [inputs[k] if k in inputs else inputs[n] for k, n in zip(keys, names)]
             elif missing:
@@ -243,6 +239,13 @@ class Functional(Model):
                 flat = [inputs[n] for n in names]
         elif isinstance(inputs, (list, tuple)) and (len(tensors) > 1 or len(inputs) != 1 or
                                                    not isinstance(inputs[0], (int, float))):
+            if isinstance(self._inputs_struct, dict) and len(tensors) > 1:
+                # As Keras: which array is which input would be a guess (Keras lists dict
+                # inputs by sorted key, the dict itself keeps the user's order).
+                raise ValueError(
+                    f"Model {self.name!r} was built with a dict of inputs, so it takes a dict "
+                    f"keyed by input name, e.g. {{{', '.join(repr(k) + ': ...' for k in self._inputs_struct)}}}; "
+                    f"received a {type(inputs).__name__} of {len(inputs)} arrays.")
             flat = list(inputs)
         else:
             flat = [inputs]

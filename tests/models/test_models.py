@@ -327,3 +327,13 @@ def test_functional_model_with_slicing_saves_and_reloads(tmp_path):
     model.save(tmp_path / "sliced.h5")
     reloaded = kcore.models.load_model(tmp_path / "sliced.h5")
     np.testing.assert_allclose(reloaded(x).numpy(), model(x).numpy(), rtol=1e-6)
+
+
+def test_dict_input_model_refuses_a_list_and_says_how_to_pass_the_data():
+    ib, ia = kcore.Input((2,), name="b"), kcore.Input((3,), name="a")
+    model = kcore.Model({"b": ib, "a": ia}, layers.Concatenate()([ib, ia]))
+    xb, xa = np.ones((4, 2), "float32"), np.zeros((4, 3), "float32")
+    with pytest.raises(ValueError, match=r"takes a dict keyed by input name, e\.g\. "
+                                         r"\{'b': \.\.\., 'a': \.\.\.\}; received a list of 2"):
+        model.predict([xb, xa], verbose=0)
+    np.testing.assert_array_equal(model.predict({"a": xa, "b": xb}, verbose=0)[:, :2], xb)
