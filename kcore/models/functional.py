@@ -242,10 +242,11 @@ class Functional(Model):
             if isinstance(self._inputs_struct, dict) and len(tensors) > 1:
                 # As Keras: which array is which input would be a guess (Keras lists dict
                 # inputs by sorted key, the dict itself keeps the user's order).
+                example = ", ".join(f"{key!r}: ..." for key in self._inputs_struct)
                 raise ValueError(
                     f"Model {self.name!r} was built with a dict of inputs, so it takes a dict "
-                    f"keyed by input name, e.g. {{{', '.join(repr(k) + ': ...' for k in self._inputs_struct)}}}; "
-                    f"received a {type(inputs).__name__} of {len(inputs)} arrays.")
+                    f"keyed by input name, e.g. {{{example}}}; received a "
+                    f"{type(inputs).__name__} of {len(inputs)} arrays.")
             flat = list(inputs)
         else:
             flat = [inputs]

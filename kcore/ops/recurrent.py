@@ -377,8 +377,8 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
     C[0] = np.asarray(c0).T
     TC = np.empty((T if save else 1, u, B), dtype)                       # tanh(c_t)
     outs = _Outputs(T, u, B, dtype, return_sequences, zero_output) if M is not None else None
-    ig = np.empty((u, B), dtype)
     compiled = kernels_for(dtype)
+    ig = np.empty((u, B), dtype) if compiled is None else None
     for t in range(T):
         a = A[t]
         np.matmul(Wall, S[t], out=a)
@@ -426,11 +426,13 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
             dy = np.zeros((u, B), dtype) if g_last is None else np.array(g_last)
         elif g_last is not None:
             dh += g_last
-        dho, dct = np.empty((u, B), dtype), np.empty((u, B), dtype)
-        ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
         dc_next = np.empty((u, B), dtype)
         compiled = None if masked else kernels_for(dtype)
-        no_gy = np.empty((0, B), dtype)
+        if compiled is not None:
+            no_gy = np.empty((0, B), dtype)
+        else:
+            dho, dct = np.empty((u, B), dtype), np.empty((u, B), dtype)
+            ds, dg = np.empty((3 * u, B), dtype), np.empty((u, B), dtype)
         for t in range(T - 1, -1, -1):
             a, tc = A[t], TC[t]
             dz, hx = sums.slot(t)
@@ -439,41 +441,39 @@ def _lstm_tanh_sigmoid(x, h0, c0, kernel, recurrent_kernel, bias, mask, go_backw
                                         no_gy if g_seq is None else g_seq[t], dz, dc_next)
                 np.matmul(UW, dz, out=hx)                                # [dh_{t-1}; dx_t^T]
                 dh = hx[:u]
-                dc, dc_next = dc_next, dc
-                sums.add(t)
-                continue
-            if masked:
-                gy_t = dy if g_seq is None else dy + g_seq[t]
-                dh_new, dc_new, dh_skip, dc_skip, dy = _masked_split(M[t], dh, dc, gy_t,
-                                                                     zero_output)
             else:
-                if g_seq is not None:
-                    dh += g_seq[t]
-                dh_new, dc_new = dh, dc
-            # dc_total = dc + dh * o * (1 - tanh(c)^2)
-            np.multiply(dh_new, a[2 * u:3 * u], out=dho)
-            np.multiply(tc, tc, out=dct)
-            np.subtract(1.0, dct, out=dct)
-            dct *= dho
-            dct += dc_new
-            np.multiply(dct, a[3 * u:], out=dz[:u])
-            np.multiply(dct, C[t], out=dz[u:2 * u])
-            np.multiply(dh_new, tc, out=dz[2 * u:3 * u])
-            s = a[:3 * u]
-            np.subtract(1.0, s, out=ds)
-            ds *= s
-            dz[:3 * u] *= ds
-            g = a[3 * u:]
-            np.multiply(g, g, out=dg)
-            np.subtract(1.0, dg, out=dg)
-            dg *= a[:u]
-            np.multiply(dct, dg, out=dz[3 * u:])
-            np.matmul(UW, dz, out=hx)
-            np.multiply(dct, a[u:2 * u], out=dc_next)
-            dh = hx[:u]
-            if masked:
-                dh += dh_skip
-                dc_next += dc_skip
+                if masked:
+                    gy_t = dy if g_seq is None else dy + g_seq[t]
+                    dh_new, dc_new, dh_skip, dc_skip, dy = _masked_split(M[t], dh, dc, gy_t,
+                                                                         zero_output)
+                else:
+                    if g_seq is not None:
+                        dh += g_seq[t]
+                    dh_new, dc_new = dh, dc
+                # dc_total = dc + dh * o * (1 - tanh(c)^2)
+                np.multiply(dh_new, a[2 * u:3 * u], out=dho)
+                np.multiply(tc, tc, out=dct)
+                np.subtract(1.0, dct, out=dct)
+                dct *= dho
+                dct += dc_new
+                np.multiply(dct, a[3 * u:], out=dz[:u])
+                np.multiply(dct, C[t], out=dz[u:2 * u])
+                np.multiply(dh_new, tc, out=dz[2 * u:3 * u])
+                s = a[:3 * u]
+                np.subtract(1.0, s, out=ds)
+                ds *= s
+                dz[:3 * u] *= ds
+                g = a[3 * u:]
+                np.multiply(g, g, out=dg)
+                np.subtract(1.0, dg, out=dg)
+                dg *= a[:u]
+                np.multiply(dct, dg, out=dz[3 * u:])
+                np.matmul(UW, dz, out=hx)
+                np.multiply(dct, a[u:2 * u], out=dc_next)
+                dh = hx[:u]
+                if masked:
+                    dh += dh_skip
+                    dc_next += dc_skip
             dc, dc_next = dc_next, dc
             sums.add(t)
         dx, dWall = sums.dx, sums.dWall
