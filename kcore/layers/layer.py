@@ -33,6 +33,7 @@ from kcore.backend.autodiff import has_symbolic, no_recording
 from kcore.backend import tensor as tensor_mod
 from kcore.backend.tensor import Tensor, Variable
 from kcore.layers.input_spec import InputSpec, check_input_spec
+from kcore.metrics.metric import Metric
 
 _names = {}
 _names_lock = threading.Lock()
@@ -182,7 +183,7 @@ class Layer:
 
     # -- attribute tracking -------------------------------------------------------------
     def __setattr__(self, name, value):
-        if isinstance(value, (Layer, Variable, list, tuple, dict)) and name not in _UNTRACKED:
+        if isinstance(value, _TRACKED_KINDS) and name not in _UNTRACKED:
             _structure_changes[0] += 1
         if isinstance(value, Layer) and name not in _UNTRACKED and value is not self:
             tracked = self._layers_tracked
@@ -193,6 +194,11 @@ class Layer:
             if not any(value is v for v in own):
                 own.append(value)
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name):
+        if isinstance(self.__dict__.get(name), _TRACKED_KINDS) and name not in _UNTRACKED:
+            _structure_changes[0] += 1
+        object.__delattr__(self, name)
 
     def _sublayers(self):
         """Direct child layers in assignment order: attributes, and inside lists/tuples/dicts."""
@@ -705,6 +711,10 @@ class Layer:
     def __eq__(self, other):
         return self is other
 
+
+# Attribute values that change what a layer tracks (its sub-layers, weights, metrics):
+# setting or deleting one invalidates the cached lists built from them.
+_TRACKED_KINDS = (Layer, Variable, Metric, list, tuple, dict)
 
 _PLAIN_KWARGS = frozenset({"training", "mask"})
 

@@ -408,3 +408,30 @@ def test_single_output_loss_dict_keyed_by_output_name():
         model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
     model.compile(loss={"class_name": "MeanSquaredError", "config": {}}, optimizer="sgd")
     model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)  # a serialized loss still works
+
+
+def test_metrics_set_on_layers_are_model_metrics_and_logged():
+    # As Keras 3: a Metric attribute of a layer is one of model.metrics and logs its result.
+    class Tracked(kcore.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.act_mean = kcore.metrics.Mean(name="act_mean")
+
+        def call(self, x):
+            self.act_mean.update_state(x)
+            return x
+
+    inputs = kcore.Input((2,))
+    tracked = Tracked()
+    model = kcore.Model(inputs, kcore.layers.Dense(1)(tracked(inputs)))
+    model.compile("sgd", "mse")
+    assert [m.name for m in model.metrics] == ["loss", "act_mean"]
+    x = np.arange(8, dtype="float32").reshape(4, 2)
+    history = model.fit(x, np.ones((4, 1)), batch_size=4, verbose=0)
+    assert history.history["act_mean"] == [pytest.approx(3.5)]
+    # model.metrics is cached per structure version: setting or deleting a Metric
+    # attribute (kcore allows it after build, Keras does not) must show at once.
+    tracked.extra = kcore.metrics.Sum(name="extra")
+    assert [m.name for m in model.metrics] == ["loss", "act_mean", "extra"]
+    del tracked.extra
+    assert [m.name for m in model.metrics] == ["loss", "act_mean"]
