@@ -58,10 +58,14 @@ def kernels():
 DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+_DTYPE_SET = frozenset(DTYPES)
+
+
 def kernels_for(*dtypes):
     """:func:`kernels` when every one of ``dtypes`` is in :data:`DTYPES`, else None."""
-    if not all(np.dtype(d) in DTYPES for d in dtypes):
-        return None
+    for d in dtypes:  # called several times per op: dtype objects skip np.dtype()
+        if d not in _DTYPE_SET and np.dtype(d) not in DTYPES:
+            return None
     return kernels()
 
 

@@ -61,26 +61,53 @@ class Adam(Optimizer):
         if self.amsgrad:
             self._velocity_hats = self.add_optimizer_variables(var_list, "velocity_hat")
 
+    def _step_scalars(self, dtype, learning_rate, t):
+        """``(compiled kernels or None, scalars)`` of step ``t`` for variables of ``dtype``:
+        ``1 - beta_1``, ``1 - beta_2``, ``epsilon`` and ``alpha`` as Python floats for the
+        numpy passes (numpy casts them to the arrays' dtype), already cast for the kernel."""
+        b1, b2 = float(self.beta_1), float(self.beta_2)
+        # Keras takes the powers of the betas in the variable's dtype.
+        cast = dtype.type
+        alpha = (learning_rate * math.sqrt(1 - float(cast(b2)) ** t)
+                 / (1 - float(cast(b1)) ** t))
+        compiled = kernels_for(dtype)
+        scalars = (1 - b1, 1 - b2, float(self.epsilon), alpha)
+        return compiled, tuple(cast(c) for c in scalars) if compiled is not None else scalars
+
+    def _backend_update_step(self, grads, variables, learning_rate):
+        # The step's scalars once per dtype instead of once per variable (the kernel itself
+        # takes 1-2 us on a small variable, update_step's setup as long again): optimizer
+        # time of a 101-layer Dense(32) model, 202 variables, 1.54 -> 1.04 ms per step
+        # (in-process A/B). A subclass that overrides update_step gets it called per
+        # variable, as the base class does.
+        if type(self).update_step is not Adam.update_step:
+            return super()._backend_update_step(grads, variables, learning_rate)
+        t = self._step_count() + 1
+        scalars = {}
+        for g, variable in zip(grads, variables):
+            dtype = variable.value.dtype
+            step = scalars.get(dtype)
+            if step is None:
+                step = scalars[dtype] = self._step_scalars(dtype, learning_rate, t)
+            self._update_one(g, variable, step)
+
     def update_step(self, gradient, variable, learning_rate):
+        step = self._step_scalars(variable.value.dtype, learning_rate, self._step_count() + 1)
+        self._update_one(gradient, variable, step)
+
+    def _update_one(self, gradient, variable, step):
+        compiled, scalars = step
         i = self._get_variable_index(variable)
         w, g = variable.value, gradient
         m, v = self._momentums[i].value, self._velocities[i].value
-        b1, b2 = float(self.beta_1), float(self.beta_2)
-        # Keras takes the powers of the betas in the variable's dtype.
-        t = self._step_count() + 1
-        cast = w.dtype.type
-        alpha = (learning_rate * math.sqrt(1 - float(cast(b2)) ** t)
-                 / (1 - float(cast(b1)) ** t))
         v_hat = self._velocity_hats[i].value if self.amsgrad else None
-        one_minus_b1, one_minus_b2, eps = 1 - b1, 1 - b2, float(self.epsilon)
-        compiled = kernels_for(w.dtype)
         if (compiled is not None and v_hat is None and g.dtype == w.dtype
-                and all(a.flags.c_contiguous for a in (w, m, v))):
+                and w.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
             # the same passes fused into one compiled loop (same numbers)
             compiled.adam_update(w.reshape(-1), np.ascontiguousarray(g).reshape(-1),
-                                 m.reshape(-1), v.reshape(-1), cast(one_minus_b1),
-                                 cast(one_minus_b2), cast(eps), cast(alpha))
+                                 m.reshape(-1), v.reshape(-1), *scalars)
             return
+        one_minus_b1, one_minus_b2, eps, alpha = (float(c) for c in scalars)
         for w, g, m, v, *v_hat in self._blocks(w, g, m, v, *([] if v_hat is None else [v_hat])):
             tmp = self._scratch(w)
             np.subtract(g, m, out=tmp)

@@ -209,3 +209,37 @@ def test_every_optimizer_has_a_case():
                 if isinstance(getattr(optimizers, n), type)
                 and issubclass(getattr(optimizers, n), optimizers.Optimizer)}
     assert exported - {optimizers.Optimizer} <= covered, exported - covered
+
+
+class _PerVariableAdam(optimizers.Adam):
+    """Adam through the base class's per-variable loop (update_step overridden)."""
+
+    calls = 0
+
+    def update_step(self, gradient, variable, learning_rate):
+        type(self).calls += 1
+        super().update_step(gradient, variable, learning_rate)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_adam_step_over_all_variables_equals_update_step_per_variable(amsgrad):
+    # Adam computes the step's scalars once per dtype for all variables; the numbers must
+    # be those of update_step called per variable (float32, float64, float16, and a
+    # gradient that is neither contiguous nor of the variable's dtype).
+    rng = np.random.default_rng(3)
+    values = [rng.normal(size=(4, 3)).astype("float32"), rng.normal(size=5),
+              rng.normal(size=(2, 2)).astype("float16"), rng.normal(size=(3, 4)).astype("float32")]
+    grads = [rng.normal(size=v.shape).astype(v.dtype) for v in values[:3]]
+    grads.append(rng.normal(size=(4, 3)).T)                # float64, transposed view
+    results = []
+    _PerVariableAdam.calls = 0
+    for cls in (optimizers.Adam, _PerVariableAdam):
+        variables = [Variable(v.copy()) for v in values]
+        opt = cls(learning_rate=0.01, amsgrad=amsgrad)
+        for _ in range(3):
+            opt.apply(grads, variables)
+        results.append([v.numpy() for v in variables])
+    assert _PerVariableAdam.calls == 3 * len(values)       # the override ran per variable
+    for fused, per_variable in zip(*results):
+        assert fused.dtype == per_variable.dtype
+        np.testing.assert_array_equal(fused, per_variable)
