@@ -163,6 +163,7 @@ def functional_config(model):
 
 #: kcore op names whose Keras function has another name.
 _KERAS_NAMES = {"abs": "absolute", "getitem": "get_item"}
+_KCORE_NAMES = {keras: kcore for kcore, keras in _KERAS_NAMES.items()}
 
 
 @functools.lru_cache(maxsize=None)
@@ -230,7 +231,7 @@ def _op_from_keras(config):
     """An OpLayer for a Keras op record (``module`` ``keras.src.ops.*``)."""
     module, class_name = config.get("module"), config.get("class_name")
     name = keras_ops()[1].get((module, class_name))
-    kcore_name = {v: k for k, v in _KERAS_NAMES.items()}.get(name, name)
+    kcore_name = _KCORE_NAMES.get(name, name)
     if name is None or public_op(kcore_name) is None:
         raise ValueError(
             f"The model uses the Keras op {module}.{class_name}, which kcore does not "
